@@ -1,0 +1,134 @@
+"""Benchmark: header-only listing of 10,000 small .npy files, npyscope vs numpy (local) and vs
+curl's parallel ranged GETs against the same S3 test server (remote).
+
+usage: python3 ls_headers.py --npyscope BIN --server BIN --work DIR [--n 10000] [--only ls_local|ls_s3]
+Prints detail lines, then `NAME: ours X UNIT, peer Y UNIT, ratio R` (R > 1: npyscope is better).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import numpy.lib.format as fmt
+
+REPEAT = 5
+
+
+def timed(cmd, env=None):
+    start = time.perf_counter()
+    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+    return time.perf_counter() - start, out
+
+
+def numpy_scan(root):
+    """The same work with numpy: find every .npy file, read its magic and header."""
+    count = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if not name.endswith(".npy"):
+                continue
+            with open(os.path.join(folder, name), "rb") as f:
+                version = fmt.read_magic(f)
+                if version == (1, 0):
+                    fmt.read_array_header_1_0(f)
+                else:
+                    fmt.read_array_header_2_0(f)
+            count += 1
+    return count
+
+
+def bench_local(args, store):
+    cmd = [args.npyscope, "ls", "--recursive", "--json", store]
+    timed(cmd)  # warm the page cache
+    ours = []
+    for _ in range(REPEAT):
+        elapsed, out = timed(cmd)
+        lines = out.stdout.count(b"\n")
+        assert lines == args.n, f"npyscope listed {lines} objects, expected {args.n}"
+        assert b'"error":null' in out.stdout
+        ours.append(elapsed)
+    peer = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        count = numpy_scan(store)
+        peer.append(time.perf_counter() - start)
+        assert count == args.n
+    ours_rate = args.n / statistics.median(ours)
+    peer_rate = args.n / statistics.median(peer)
+    print(f"ls_local detail: {args.n} files, median of {REPEAT}: npyscope {statistics.median(ours):.3f} s "
+          f"(whole process, JSON to a pipe), numpy {statistics.median(peer):.3f} s (in-process, headers only)")
+    print(f"ls_local: ours {ours_rate:,.0f} headers/s, peer {peer_rate:,.0f} headers/s, ratio {ours_rate / peer_rate:.2f}")
+
+
+def bench_s3(args, store):
+    root = tempfile.mkdtemp(prefix="npyscope-s3-", dir=args.work)
+    server = subprocess.Popen(
+        [args.server, root, "--upload", store, "--bucket", "bench", "--prefix", "store"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        info = {}
+        for _ in range(3):
+            key, value = server.stdout.readline().split()
+            info[key] = value
+        endpoint = info["endpoint"]
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=info["access_key"], AWS_SECRET_ACCESS_KEY=info["secret_key"],
+                   AWS_ENDPOINT_URL=endpoint, AWS_ALLOW_HTTP="true", AWS_REGION="us-east-1")
+        cmd = [args.npyscope, "ls", "--recursive", "--json", "--stats", "s3://bench/store"]
+        timed(cmd, env)
+        ours, stats = [], ""
+        for _ in range(REPEAT):
+            elapsed, out = timed(cmd, env)
+            assert out.stdout.count(b"\n") == args.n
+            ours.append(elapsed)
+            stats = out.stderr.decode().strip().splitlines()[-1]
+        records = [json.loads(line) for line in out.stdout.splitlines()]
+        # Peer: curl fetching the same first 4 KiB of every object (clamped to the object, as
+        # s3s-fs refuses ranges past the end), 64 transfers at once, each signed.
+        auth = f"aws-sigv4 = \"aws:amz:us-east-1:s3\"\nheader = \"x-amz-content-sha256: UNSIGNED-PAYLOAD\"\nuser = \"{info['access_key']}:{info['secret_key']}\"\n"
+        with tempfile.NamedTemporaryFile("w", suffix=".curl", dir=args.work, delete=False) as cfg:
+            for i, record in enumerate(records):
+                # Percent-encode each segment as S3's canonical request does (`=` → %3D).
+                key = "/".join(urllib.parse.quote(part, safe="-_.~") for part in record["path"].split("/"))
+                end = min(4096, record["object_size"]) - 1
+                if i:
+                    cfg.write("next\n")
+                cfg.write(f'url = "{endpoint}/bench/store/{key}"\noutput = "/dev/null"\nrange = "0-{end}"\n{auth}')
+        curl = ["curl", "--silent", "--show-error", "--fail", "--parallel", "--parallel-max", "64", "--config", cfg.name]
+        peer = [timed(curl)[0] for _ in range(REPEAT)]
+        os.unlink(cfg.name)
+        ours_rate = args.n / statistics.median(ours)
+        peer_rate = args.n / statistics.median(peer)
+        print(f"ls_s3 detail: {args.n} objects on the loopback s3s-fs server; npyscope --stats: {stats}")
+        print(f"ls_s3 detail: peer = curl --parallel --parallel-max 64, one signed 4 KiB ranged GET per object "
+              f"(the server's ceiling, no listing, no parsing)")
+        print(f"ls_s3: ours {ours_rate:,.0f} headers/s, peer {peer_rate:,.0f} headers/s, ratio {ours_rate / peer_rate:.2f}")
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--npyscope", required=True)
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    store = os.path.join(args.work, f"store-{args.n}")
+    if not os.path.exists(os.path.join(store, ".complete")):
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "make_store.py"), str(args.n), store], check=True)
+        open(os.path.join(store, ".complete"), "w").close()
+    if args.only in (None, "ls_local"):
+        bench_local(args, store)
+    if args.only in (None, "ls_s3"):
+        bench_s3(args, store)
+
+
+if __name__ == "__main__":
+    main()

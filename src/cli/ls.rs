@@ -1,0 +1,158 @@
+//! `npyscope ls`: one level or a whole tree of `.npy` objects with their header metadata.
+
+use std::io::Write;
+use std::time::Instant;
+
+use futures::StreamExt;
+
+use super::format;
+use crate::config::Config;
+use crate::store::{self, Entry, ObjectInfo, target};
+
+/// Lists `target`; broken objects become rows with their error.
+pub async fn run(
+    config: &Config,
+    target: &str,
+    recursive: bool,
+    json: bool,
+    stats: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let target = target::resolve(target, config)?;
+    let store = store::open_shared(target.spec)?;
+    let prefix = target.path.as_str();
+    let started = Instant::now();
+    let (folders, objects) = if let Some(single) = store.single_object(prefix).await? {
+        // `ls STORE:path/to/file.npy` lists that file, like `ls` does.
+        (Vec::new(), futures::stream::iter([Ok(single)]).boxed())
+    } else if recursive {
+        (Vec::new(), store.walk_stream(prefix))
+    } else {
+        let level = store.browse(prefix).await?;
+        if level.is_empty() && !prefix.is_empty() {
+            store.ensure_prefix_exists(prefix).await?;
+        }
+        let objects = futures::stream::iter(level.objects.into_iter().map(Ok)).boxed();
+        (level.folders, objects)
+    };
+    let mut stream = std::pin::pin!(store::entries(store.clone(), objects));
+    let mut entries = Vec::new();
+    let mut count = 0usize;
+    while let Some(entry) = stream.next().await {
+        let entry = entry?;
+        count += 1;
+        if json {
+            writeln!(out, "{}", entry.to_json())?;
+        } else {
+            entries.push(entry);
+        }
+    }
+    if count == 0 && recursive && !prefix.is_empty() {
+        store.ensure_prefix_exists(prefix).await?;
+    }
+    if !json {
+        print_table(prefix, &folders, &entries, out)?;
+    }
+    if stats {
+        let s = store.stats();
+        eprintln!(
+            "{count} objects in {:.3} s: {} reads, {} read, at most {} in flight",
+            started.elapsed().as_secs_f64(),
+            s.requests(),
+            format::bytes(s.bytes()),
+            s.peak_in_flight()
+        );
+    }
+    Ok(())
+}
+
+/// The path of `object` relative to the listed prefix, as `ls` shows names.
+fn shown_path<'a>(prefix: &str, path: &'a str) -> &'a str {
+    if prefix.is_empty() {
+        return path;
+    }
+    path.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(path)
+}
+
+fn print_table(
+    prefix: &str,
+    folders: &[String],
+    entries: &[Entry],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut table = format::table(&["PATH", "SHAPE", "DTYPE", "SIZE"], &[3]);
+    for folder in folders {
+        table.add_row(vec![
+            format!("{}/", shown_path(prefix, folder)),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    let mut total_bytes = 0u64;
+    let mut broken = 0usize;
+    for entry in entries {
+        let ObjectInfo { path, size, .. } = &entry.object;
+        total_bytes = total_bytes.saturating_add(*size);
+        let shown = shown_path(prefix, path).to_string();
+        match &entry.meta {
+            Ok(meta) => {
+                table.add_row(vec![
+                    shown,
+                    format::shape(&meta.shape),
+                    meta.dtype.display_name(),
+                    format::bytes(*size),
+                ]);
+            }
+            Err(err) => {
+                broken += 1;
+                table.add_row(vec![
+                    shown,
+                    format!("error: {}", short_error(&err.to_string())),
+                    String::new(),
+                    format::bytes(*size),
+                ]);
+            }
+        }
+    }
+    if !folders.is_empty() || !entries.is_empty() {
+        writeln!(out, "{}", format::render(&table))?;
+    }
+    let mut total = format!(
+        "{} array{}, {} ({} bytes)",
+        entries.len(),
+        if entries.len() == 1 { "" } else { "s" },
+        format::bytes(total_bytes),
+        total_bytes
+    );
+    if entries.is_empty() && !folders.is_empty() {
+        writeln!(
+            out,
+            "{} folder{}, no arrays at this level (ls -r lists every array below)",
+            folders.len(),
+            if folders.len() == 1 { "" } else { "s" }
+        )?;
+        return Ok(());
+    }
+    if !folders.is_empty() {
+        total.push_str(&format!(
+            ", {} folder{}",
+            folders.len(),
+            if folders.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if broken > 0 {
+        total.push_str(&format!(", {broken} unreadable"));
+    }
+    writeln!(out, "{total}")?;
+    Ok(())
+}
+
+/// The part of an entry's error after the `store "x": path: ` context the row already shows.
+fn short_error(message: &str) -> &str {
+    message
+        .rsplit_once(".npy: ")
+        .map_or(message, |(_, rest)| rest)
+}

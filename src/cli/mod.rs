@@ -1,0 +1,127 @@
+//! The command line: `stores`, `ls`, `info`. Each command prints to stdout and returns an
+//! error only when the target itself cannot be used (a broken object is a row, not a failure).
+
+mod format;
+mod info;
+mod ls;
+mod stores;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigEnv};
+
+/// npyscope — see the NumPy arrays your DataJoint pipelines keep in object stores.
+#[derive(Debug, Parser)]
+#[command(name = "npyscope", version, about, long_about = None)]
+pub struct Cli {
+    /// Use this datajoint.json instead of searching the current folder and its parents.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// What to do; without a command, npyscope shows the demo store.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the configured stores: name, protocol, where they point, where they were configured.
+    Stores {
+        /// One JSON object per store and line (secrets masked).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List .npy arrays with shape, dtype and size, reading only their headers.
+    Ls {
+        /// STORE, STORE:PREFIX, a local folder, or s3://bucket/prefix.
+        target: String,
+        /// Every .npy object below the target, not just one level.
+        #[arg(short, long)]
+        recursive: bool,
+        /// One JSON object per .npy object and line.
+        #[arg(long)]
+        json: bool,
+        /// Print request counts and timing to stderr when done.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Show one array's full metadata, reading only its header.
+    Info {
+        /// STORE:PATH, a local .npy file, or s3://bucket/key.
+        target: String,
+        /// One JSON object, as `ls --json` prints it.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Loads the config the way DataJoint does, or from `--config`.
+pub fn load_config(
+    explicit: Option<&std::path::Path>,
+) -> Result<Config, crate::config::ConfigError> {
+    let env = ConfigEnv::from_process();
+    match explicit {
+        Some(path) => Config::from_file(path, &env),
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            Config::discover(&cwd, &env)
+        }
+    }
+}
+
+/// Runs one subcommand, writing its output to `out`.
+pub async fn run(cli: &Cli, command: &Command, out: &mut dyn Write) -> anyhow::Result<()> {
+    match command {
+        Command::Stores { json } => {
+            let config = load_config(cli.config.as_deref())?;
+            stores::run(&config, *json, out)
+        }
+        Command::Ls {
+            target,
+            recursive,
+            json,
+            stats,
+        } => {
+            let config = config_for_target(cli, target)?;
+            ls::run(&config, target, *recursive, *json, *stats, out).await
+        }
+        Command::Info { target, json } => {
+            let config = config_for_target(cli, target)?;
+            info::run(&config, target, *json, out).await
+        }
+    }
+}
+
+/// The config for a command on `target`. A broken `datajoint.json` does not stop commands on
+/// a local path or an `s3://` URL, which need no config; it stops everything else.
+fn config_for_target(cli: &Cli, target: &str) -> anyhow::Result<Config> {
+    match load_config(cli.config.as_deref()) {
+        Ok(config) => Ok(config),
+        Err(err) if target.contains("://") || std::path::Path::new(target).exists() => {
+            tracing::warn!("ignoring the config: {err}");
+            Ok(Config::default())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The binary's entry: a subcommand, or the main job (the demo store) without one.
+pub async fn main(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+    match &cli.command {
+        Some(command) => run(cli, command, out).await,
+        None => {
+            let folder = crate::demo::ensure_demo_store()?;
+            let target = folder.to_string_lossy().into_owned();
+            writeln!(out, "Demo store: {target}")?;
+            writeln!(
+                out,
+                "(the inspector window comes in a later release; `npyscope --help` lists the commands)"
+            )?;
+            ls::run(&Config::default(), &target, true, false, false, out).await
+        }
+    }
+}

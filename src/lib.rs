@@ -1,0 +1,9 @@
+//! npyscope: inspect NumPy `.npy` arrays kept in DataJoint object stores.
+//!
+//! The library holds the core (config, stores, `.npy` headers, CLI); it knows nothing of the GUI.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod npy;
+pub mod store;

@@ -1,0 +1,237 @@
+//! Builds an object-store client for a remote [`StoreSpec`] (S3, GCS, Azure): the one place
+//! where secrets are handed over.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::path::Path as ObjPath;
+use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+
+use super::StoreError;
+use crate::config::{Backend, StoreSpec, endpoint_url};
+
+/// A client, the key prefix of the store's `location` inside it, and a URL-like name for messages.
+pub(crate) struct Client {
+    pub store: Arc<dyn ObjectStore>,
+    pub root: ObjPath,
+    pub display_root: String,
+}
+
+/// Retries for an interactive tool: a dead server shows up within seconds, not minutes.
+pub(crate) fn retry_config() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            base: 2.0,
+        },
+        max_retries: 3,
+        retry_timeout: Duration::from_secs(20),
+    }
+}
+
+fn client_options() -> ClientOptions {
+    ClientOptions::new()
+        .with_connect_timeout(Duration::from_secs(5))
+        .with_timeout(Duration::from_secs(60))
+}
+
+/// The key prefix for a `location` inside a bucket or container.
+pub(crate) fn location_prefix(spec: &StoreSpec, location: &str) -> Result<ObjPath, StoreError> {
+    let trimmed = location.trim_matches('/');
+    ObjPath::parse(trimmed).map_err(|e| StoreError::Open {
+        store: spec.name.clone(),
+        detail: format!("location \"{location}\" is not a valid key prefix: {e}"),
+    })
+}
+
+/// Builds the client for a remote `spec`.
+pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
+    let open_err = |detail: String| StoreError::Open {
+        store: spec.name.clone(),
+        detail: super::redact(&detail, spec),
+    };
+    match &spec.backend {
+        Backend::File { .. } => Err(open_err(
+            "a file store is read from the file system, not through a client".to_string(),
+        )),
+        Backend::S3 {
+            endpoint,
+            bucket,
+            location,
+            access_key,
+            secret_key,
+            secure,
+            region,
+        } => {
+            // from_env: when the config has no keys, AWS_ACCESS_KEY_ID & co. (and the
+            // rest of object_store's credential chain) apply, as with boto3.
+            let mut builder = AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .with_retry(retry_config())
+                .with_client_options(client_options());
+            let mut shown_endpoint = format!("s3://{bucket}");
+            if let Some(endpoint) = endpoint {
+                let url = endpoint_url(endpoint, *secure);
+                builder = builder
+                    .with_endpoint(&url)
+                    .with_allow_http(url.starts_with("http://"))
+                    .with_virtual_hosted_style_request(false);
+                if region.is_none() && std::env::var_os("AWS_REGION").is_none() {
+                    // Custom servers (MinIO, …) accept any region; AWS's default is us-east-1.
+                    builder = builder.with_region("us-east-1");
+                }
+                shown_endpoint = format!("{url}/{bucket}");
+            }
+            if endpoint.is_none() {
+                // Endpoint from the environment (AWS_ENDPOINT_URL & co.): plain http only if
+                // that is what it says, as the AWS CLI does.
+                let env_endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
+                    .iter()
+                    .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()));
+                if let Some(url) = env_endpoint {
+                    builder = builder.with_allow_http(url.starts_with("http://"));
+                    shown_endpoint = format!("{}/{bucket}", url.trim_end_matches('/'));
+                }
+            }
+            if let Some(region) = region {
+                builder = builder.with_region(region);
+            }
+            if let (Some(access), Some(secret)) = (access_key, secret_key) {
+                builder = builder
+                    .with_access_key_id(access.expose())
+                    .with_secret_access_key(secret.expose());
+            }
+            let store = builder
+                .build()
+                .map_err(|e| open_err(format!("S3 client: {e}")))?;
+            Ok(Client {
+                store: Arc::new(store),
+                root: location_prefix(spec, location)?,
+                display_root: join_display(&shown_endpoint, location),
+            })
+        }
+        Backend::Gcs {
+            bucket,
+            location,
+            project: _,
+            token,
+        } => {
+            let mut builder = GoogleCloudStorageBuilder::from_env()
+                .with_bucket_name(bucket)
+                .with_retry(retry_config())
+                .with_client_options(client_options());
+            if let Some(token) = token {
+                let value = token.expose().trim();
+                builder = match value {
+                    "anon" => builder.with_skip_signature(true),
+                    "google_default" | "cloud" => builder,
+                    v if v.starts_with('{') => builder.with_service_account_key(v),
+                    v => builder.with_application_credentials(v),
+                };
+            }
+            let store = builder
+                .build()
+                .map_err(|e| open_err(format!("GCS client: {e}")))?;
+            Ok(Client {
+                store: Arc::new(store),
+                root: location_prefix(spec, location)?,
+                display_root: join_display(&format!("gs://{bucket}"), location),
+            })
+        }
+        Backend::Azure {
+            container,
+            location,
+            account_name,
+            account_key,
+            connection_string,
+        } => {
+            let mut builder = MicrosoftAzureBuilder::from_env()
+                .with_container_name(container)
+                .with_retry(retry_config())
+                .with_client_options(client_options());
+            if let Some(conn) = connection_string {
+                let parts = parse_connection_string(conn.expose());
+                if let Some(name) = parts.account_name {
+                    builder = builder.with_account(name);
+                }
+                if let Some(key) = parts.account_key {
+                    builder = builder.with_access_key(key);
+                }
+                if let Some(endpoint) = parts.blob_endpoint {
+                    builder = builder
+                        .with_allow_http(endpoint.starts_with("http://"))
+                        .with_endpoint(endpoint);
+                }
+            }
+            if let Some(name) = account_name {
+                builder = builder.with_account(name);
+            }
+            if let Some(key) = account_key {
+                builder = builder.with_access_key(key.expose());
+            }
+            let store = builder
+                .build()
+                .map_err(|e| open_err(format!("Azure client: {e}")))?;
+            Ok(Client {
+                store: Arc::new(store),
+                root: location_prefix(spec, location)?,
+                display_root: join_display(&format!("az://{container}"), location),
+            })
+        }
+    }
+}
+
+fn join_display(base: &str, location: &str) -> String {
+    let location = location.trim_matches('/');
+    if location.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}/{location}")
+    }
+}
+
+/// The parts of an Azure connection string that object_store needs.
+#[derive(Default)]
+struct ConnectionString {
+    account_name: Option<String>,
+    account_key: Option<String>,
+    blob_endpoint: Option<String>,
+}
+
+fn parse_connection_string(text: &str) -> ConnectionString {
+    let mut parts = ConnectionString::default();
+    for item in text.split(';') {
+        let Some((key, value)) = item.split_once('=') else {
+            continue;
+        };
+        match key.trim() {
+            "AccountName" => parts.account_name = Some(value.trim().to_string()),
+            "AccountKey" => parts.account_key = Some(value.trim().to_string()),
+            "BlobEndpoint" => parts.blob_endpoint = Some(value.trim().to_string()),
+            _ => {}
+        }
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_string_parts() {
+        let c = parse_connection_string(
+            "DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5==;BlobEndpoint=http://127.0.0.1:10000/dev;",
+        );
+        assert_eq!(c.account_name.as_deref(), Some("dev"));
+        assert_eq!(c.account_key.as_deref(), Some("a2V5=="));
+        assert_eq!(
+            c.blob_endpoint.as_deref(),
+            Some("http://127.0.0.1:10000/dev")
+        );
+    }
+}

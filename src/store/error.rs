@@ -1,0 +1,81 @@
+//! Errors of store access, each naming the store and object and saying what to do.
+
+use crate::npy::NpyError;
+
+/// What went wrong talking to a store or reading an object's header.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The client for the store could not be built from its spec.
+    #[error("store \"{store}\": cannot open: {detail}")]
+    Open {
+        /// Store name.
+        store: String,
+        /// Why (secrets redacted).
+        detail: String,
+    },
+    /// The object or prefix does not exist (or the bucket does not).
+    #[error("store \"{store}\": {what} not found{hint}")]
+    NotFound {
+        /// Store name.
+        store: String,
+        /// The object, prefix or bucket.
+        what: String,
+        /// Extra advice, starting with "; " when present.
+        hint: String,
+    },
+    /// The server refused the credentials.
+    #[error(
+        "store \"{store}\": access denied to {what}: check the store's access_key/secret_key \
+         (or the AWS credentials in the environment) and the bucket's permissions ({detail})"
+    )]
+    AccessDenied {
+        /// Store name.
+        store: String,
+        /// The object, prefix or bucket.
+        what: String,
+        /// The server's words (secrets redacted).
+        detail: String,
+    },
+    /// Any other failure of a request.
+    #[error("store \"{store}\": {operation} {what} failed: {detail}")]
+    Request {
+        /// Store name.
+        store: String,
+        /// `list`, `read` or `head`.
+        operation: &'static str,
+        /// The object or prefix.
+        what: String,
+        /// Why (secrets redacted).
+        detail: String,
+    },
+    /// The object is not a `.npy` array this tool can read.
+    #[error("store \"{store}\": {path}: {source}")]
+    Npy {
+        /// Store name.
+        store: String,
+        /// Object path relative to the store's location.
+        path: String,
+        /// What is wrong with the bytes.
+        #[source]
+        source: NpyError,
+    },
+    /// The object is empty.
+    #[error("store \"{store}\": {path}: the object is empty (0 bytes), not a .npy file")]
+    Empty {
+        /// Store name.
+        store: String,
+        /// Object path relative to the store's location.
+        path: String,
+    },
+    /// A path given by the user cannot be an object key.
+    #[error("store \"{store}\": invalid path \"{path}\": {detail}")]
+    InvalidPath {
+        /// Store name.
+        store: String,
+        /// The path as given.
+        path: String,
+        /// Why.
+        detail: String,
+    },
+}

@@ -1,0 +1,281 @@
+//! Header-only metadata: one small ranged read per object (a second one for long headers),
+//! many objects at once, results in listing order as soon as they are ready.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt, TryStreamExt};
+use object_store::ObjectStoreExt;
+
+use super::{Entry, ErrorContext, ObjectInfo, Source, Store, StoreError, local};
+use crate::npy::{self, ArrayMeta, NpyError};
+
+/// How many header reads of a remote store are in flight at once.
+pub const HEADER_CONCURRENCY: usize = 64;
+
+/// Local headers are read in batches of this many files per blocking task.
+const LOCAL_BATCH: usize = 256;
+
+/// Counters of a store's requests: how many, how many bytes, and the most at once.
+#[derive(Debug, Default)]
+pub struct RequestStats {
+    requests: AtomicU64,
+    bytes: AtomicU64,
+    in_flight: AtomicUsize,
+    peak_in_flight: AtomicUsize,
+}
+
+impl RequestStats {
+    /// Ranged reads made so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Bytes received by those reads.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// The most reads that were in flight at the same time.
+    pub fn peak_in_flight(&self) -> usize {
+        self.peak_in_flight.load(Ordering::Relaxed)
+    }
+
+    fn begin(&self) -> InFlight<'_> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
+        InFlight(self)
+    }
+
+    fn received(&self, bytes: usize) {
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+/// Decrements the in-flight count when a read ends, however it ends.
+struct InFlight<'a>(&'a RequestStats);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What to do with the first bytes of an object.
+enum Probe {
+    /// The header is complete in the bytes read.
+    Complete,
+    /// The header goes on: read this range too.
+    ReadMore(Range<u64>),
+}
+
+/// Looks at the first bytes of an object of `object_size` bytes.
+fn probe(first: &[u8], object_size: u64) -> Result<Probe, NpyError> {
+    let header_len = npy::header_total_len(first)?;
+    if header_len <= first.len() as u64 {
+        Ok(Probe::Complete)
+    } else if header_len > object_size {
+        Err(NpyError::Truncated {
+            expected: header_len,
+            actual: object_size,
+        })
+    } else {
+        Ok(Probe::ReadMore(first.len() as u64..header_len))
+    }
+}
+
+/// Parses a complete header and checks that the object holds the data it promises.
+fn finish(header: &[u8], object_size: u64) -> Result<ArrayMeta, NpyError> {
+    let meta = npy::parse_header(header)?;
+    meta.check_object_size(object_size)?;
+    Ok(meta)
+}
+
+/// Length of the first read of an object.
+fn probe_len(object_size: u64) -> u64 {
+    object_size.min(npy::MIN_PROBE_BYTES as u64)
+}
+
+impl ErrorContext {
+    fn npy_error(&self, path: &str, source: NpyError) -> StoreError {
+        StoreError::Npy {
+            store: self.spec.name.clone(),
+            path: path.to_string(),
+            source,
+        }
+    }
+
+    fn empty(&self, path: &str) -> StoreError {
+        StoreError::Empty {
+            store: self.spec.name.clone(),
+            path: path.to_string(),
+        }
+    }
+}
+
+/// Reads and parses one local file's header (blocking).
+fn local_header(
+    context: &ErrorContext,
+    stats: &RequestStats,
+    file: &std::path::Path,
+    object: &ObjectInfo,
+) -> Result<ArrayMeta, StoreError> {
+    let io_err = |e| context.io_error("read", &object.path, e);
+    if object.size == 0 {
+        return Err(context.empty(&object.path));
+    }
+    let _guard = stats.begin();
+    let mut handle = std::fs::File::open(file).map_err(io_err)?;
+    let mut bytes =
+        local::read_prefix(&mut handle, probe_len(object.size) as usize).map_err(io_err)?;
+    stats.received(bytes.len());
+    if let Probe::ReadMore(rest) =
+        probe(&bytes, object.size).map_err(|e| context.npy_error(&object.path, e))?
+    {
+        let more =
+            local::read_prefix(&mut handle, (rest.end - rest.start) as usize).map_err(io_err)?;
+        stats.received(more.len());
+        bytes.extend_from_slice(&more);
+    }
+    finish(&bytes, object.size).map_err(|e| context.npy_error(&object.path, e))
+}
+
+impl Store {
+    /// Reads `range` of the object at `path` (store-relative) with one ranged request.
+    pub async fn read_range(&self, path: &str, range: Range<u64>) -> Result<Bytes, StoreError> {
+        match &self.source {
+            Source::Local { root } => {
+                let file = self.file(root, path)?;
+                let stats = Arc::clone(&self.stats);
+                let read = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+                    use std::io::{Seek, SeekFrom};
+                    let _guard = stats.begin();
+                    let mut handle = std::fs::File::open(file)?;
+                    handle.seek(SeekFrom::Start(range.start))?;
+                    let bytes =
+                        local::read_prefix(&mut handle, (range.end - range.start) as usize)?;
+                    stats.received(bytes.len());
+                    Ok(bytes)
+                })
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r)
+                .map_err(|e| self.context.io_error("read", path, e))?;
+                Ok(Bytes::from(read))
+            }
+            Source::Remote { client, root } => {
+                let key = self.key(root, path)?;
+                let _guard = self.stats.begin();
+                let bytes = client
+                    .get_range(&key, range)
+                    .await
+                    .map_err(|e| self.context.remote_error("read", path, e))?;
+                self.stats.received(bytes.len());
+                Ok(bytes)
+            }
+        }
+    }
+
+    /// Parses the header of a listed object, reading only the header's bytes: a first read of
+    /// [`npy::MIN_PROBE_BYTES`] (clamped to the object's size), a second one only when the
+    /// header is longer, never more than [`npy::MAX_HEADER_BYTES`].
+    pub async fn read_header(&self, object: &ObjectInfo) -> Result<ArrayMeta, StoreError> {
+        let context = &self.context;
+        if object.size == 0 {
+            return Err(context.empty(&object.path));
+        }
+        let npy_err = |e| context.npy_error(&object.path, e);
+        let first = self
+            .read_range(&object.path, 0..probe_len(object.size))
+            .await?;
+        match probe(&first, object.size).map_err(npy_err)? {
+            Probe::Complete => finish(&first, object.size).map_err(npy_err),
+            Probe::ReadMore(rest) => {
+                let more = self.read_range(&object.path, rest).await?;
+                let mut whole = Vec::with_capacity(first.len() + more.len());
+                whole.extend_from_slice(&first);
+                whole.extend_from_slice(&more);
+                finish(&whole, object.size).map_err(npy_err)
+            }
+        }
+    }
+
+    /// The listing entry of one object: its header (or why it could not be read) and its
+    /// DataJoint parts.
+    pub async fn entry(&self, object: ObjectInfo) -> Entry {
+        let meta = self.read_header(&object).await;
+        Entry::new(self.spec(), object, meta)
+    }
+
+    /// Entries of a batch of local files, read on a blocking thread.
+    async fn local_entries(self: Arc<Self>, root: PathBuf, objects: Vec<ObjectInfo>) -> Vec<Entry> {
+        let store = Arc::clone(&self);
+        let batch = objects.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            batch
+                .into_iter()
+                .map(|object| {
+                    let meta = match local::resolve(&root, &object.path) {
+                        Some(file) => local_header(&store.context, &store.stats, &file, &object),
+                        None => Err(store.context.invalid_path(&object.path, "not a store path")),
+                    };
+                    Entry::new(store.spec(), object, meta)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        match read {
+            Ok(entries) => entries,
+            // The blocking task died (it should not): report every object of the batch.
+            Err(err) => objects
+                .into_iter()
+                .map(|object| {
+                    let meta = Err(self.context.io_error(
+                        "read",
+                        &object.path,
+                        std::io::Error::other(err.to_string()),
+                    ));
+                    Entry::new(self.spec(), object, meta)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reads the headers of the listed `objects` and yields their entries in listing order, each
+/// as soon as it and those before it are ready: [`HEADER_CONCURRENCY`] requests in flight on a
+/// remote store, batches on blocking threads for a local one. A listing error ends the stream
+/// with that error; a broken object is an entry with its error.
+pub fn entries(
+    store: Arc<Store>,
+    objects: impl Stream<Item = Result<ObjectInfo, StoreError>> + Send + 'static,
+) -> impl Stream<Item = Result<Entry, StoreError>> + Send {
+    match &store.source {
+        Source::Local { root } => {
+            let root = root.clone();
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+            objects
+                .try_ready_chunks(LOCAL_BATCH)
+                .map_err(|err| err.1)
+                .map_ok(move |batch| {
+                    let read = Arc::clone(&store).local_entries(root.clone(), batch);
+                    async move { Ok(read.await) }
+                })
+                .try_buffered(threads * 2)
+                .map_ok(|batch| futures::stream::iter(batch.into_iter().map(Ok)))
+                .try_flatten()
+                .boxed()
+        }
+        Source::Remote { .. } => objects
+            .map_ok(move |object| {
+                let store = Arc::clone(&store);
+                async move { Ok(store.entry(object).await) }
+            })
+            .try_buffered(HEADER_CONCURRENCY)
+            .boxed(),
+    }
+}

@@ -1,0 +1,227 @@
+//! Listing a store: one level (folders and `.npy` objects, like `ls`) or every `.npy` object
+//! below a prefix. Listings carry what the store says of each object; no object is read.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path as ObjPath;
+use object_store::{ObjectMeta, ObjectStoreExt};
+
+use super::{Source, Store, StoreError, local};
+
+/// One object as listed: its store-relative path and what the listing says of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Path relative to the store's location, `/`-separated.
+    pub path: String,
+    /// Size of the object in bytes.
+    pub size: u64,
+    /// Last modification time reported by the store.
+    pub last_modified: DateTime<Utc>,
+    /// The store's ETag, when it has one (used to notice replaced objects).
+    pub e_tag: Option<String>,
+}
+
+/// One level of a listing: sub-folders and `.npy` objects, both sorted by path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Level {
+    /// Store-relative paths of the sub-folders, without a trailing `/`.
+    pub folders: Vec<String>,
+    /// The `.npy` objects of this level.
+    pub objects: Vec<ObjectInfo>,
+    /// How many other (non-`.npy`) objects this level holds; they are not shown.
+    pub other_files: usize,
+}
+
+impl Level {
+    /// `true` when the level holds nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.folders.is_empty() && self.objects.is_empty() && self.other_files == 0
+    }
+}
+
+/// `true` for names that end in `.npy` (any case).
+pub fn is_npy(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.len() > 4 && bytes[bytes.len() - 4..].eq_ignore_ascii_case(b".npy")
+}
+
+fn remote_info(root: &ObjPath, meta: ObjectMeta) -> ObjectInfo {
+    ObjectInfo {
+        path: Store::relative(root, &meta.location),
+        size: meta.size,
+        last_modified: meta.last_modified,
+        e_tag: meta.e_tag,
+    }
+}
+
+impl Store {
+    /// Lists one level below `prefix` (store-relative; empty for the top).
+    pub async fn browse(&self, prefix: &str) -> Result<Level, StoreError> {
+        match &self.source {
+            Source::Local { root } => {
+                let dir = self.file(root, prefix)?;
+                let relative = prefix.trim_matches('/').to_string();
+                tokio::task::spawn_blocking(move || local::browse(&dir, &relative))
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|r| r)
+                    .map_err(|e| self.context.io_error("list", prefix, e))
+            }
+            Source::Remote { client, root } => {
+                let key = self.key(root, prefix)?;
+                let listed = client
+                    .list_with_delimiter(Some(&key))
+                    .await
+                    .map_err(|e| self.context.remote_error("list", prefix, e))?;
+                let mut level = Level {
+                    folders: listed
+                        .common_prefixes
+                        .iter()
+                        .map(|p| Self::relative(root, p))
+                        .collect(),
+                    ..Level::default()
+                };
+                for meta in listed.objects {
+                    let info = remote_info(root, meta);
+                    if is_npy(&info.path) {
+                        level.objects.push(info);
+                    } else {
+                        level.other_files += 1;
+                    }
+                }
+                level.folders.sort();
+                level.objects.sort_by(|a, b| a.path.cmp(&b.path));
+                Ok(level)
+            }
+        }
+    }
+
+    /// Every `.npy` object below `prefix`, in path order, as the listing arrives (page by page
+    /// from a remote store), so header reads can start before the listing ends.
+    pub fn walk_stream(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, StoreError>> {
+        match &self.source {
+            Source::Local { root } => {
+                let dir = self.file(root, prefix);
+                let relative = prefix.trim_matches('/').to_string();
+                let context = Arc::clone(&self.context);
+                futures::stream::once(async move {
+                    let dir = dir?;
+                    let shown = relative.clone();
+                    tokio::task::spawn_blocking(move || local::walk(&dir, &relative))
+                        .await
+                        .map_err(std::io::Error::other)
+                        .and_then(|r| r)
+                        .map_err(|err| context.io_error("list", &shown, err))
+                })
+                .map_ok(|objects| futures::stream::iter(objects.into_iter().map(Ok)))
+                .try_flatten()
+                .boxed()
+            }
+            Source::Remote { client, root } => {
+                let key = match self.key(root, prefix) {
+                    Ok(key) => key,
+                    Err(err) => return futures::stream::once(async { Err(err) }).boxed(),
+                };
+                let root = root.clone();
+                let context = Arc::clone(&self.context);
+                let shown = prefix.trim_matches('/').to_string();
+                client
+                    .list(Some(&key))
+                    .map_ok(move |meta| remote_info(&root, meta))
+                    .try_filter(|info| std::future::ready(is_npy(&info.path)))
+                    .map_err(move |e| context.remote_error("list", &shown, e))
+                    .boxed()
+            }
+        }
+    }
+
+    /// Every `.npy` object below `prefix`, sorted by path. A prefix that names one object
+    /// lists that object; a prefix under which nothing is stored is an error.
+    pub async fn walk(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StoreError> {
+        if let Some(single) = self.single_object(prefix).await? {
+            return Ok(vec![single]);
+        }
+        let objects: Vec<ObjectInfo> = self.walk_stream(prefix).try_collect().await?;
+        if objects.is_empty() && !prefix.is_empty() {
+            self.ensure_prefix_exists(prefix).await?;
+        }
+        Ok(objects)
+    }
+
+    /// The object `prefix` names, when it names a `.npy` object rather than a folder.
+    pub async fn single_object(&self, prefix: &str) -> Result<Option<ObjectInfo>, StoreError> {
+        match &self.source {
+            Source::Local { root } => {
+                let file = self.file(root, prefix)?;
+                if is_npy(prefix) && file.is_file() {
+                    return self.head(prefix).await.map(Some);
+                }
+                Ok(None)
+            }
+            Source::Remote { .. } if is_npy(prefix) => match self.head(prefix).await {
+                Ok(info) => Ok(Some(info)),
+                Err(StoreError::NotFound { .. }) => Ok(None),
+                Err(err) => Err(err),
+            },
+            Source::Remote { .. } => Ok(None),
+        }
+    }
+
+    /// What the store says of one object, without reading it.
+    pub async fn head(&self, path: &str) -> Result<ObjectInfo, StoreError> {
+        match &self.source {
+            Source::Local { root } => {
+                let file = self.file(root, path)?;
+                let relative = path.trim_matches('/').to_string();
+                let meta = tokio::fs::metadata(&file)
+                    .await
+                    .map_err(|e| self.context.io_error("head", path, e))?;
+                if !meta.is_file() {
+                    return Err(self
+                        .context
+                        .invalid_path(path, "this is a folder, not a .npy file"));
+                }
+                Ok(local::object_info(relative, &meta))
+            }
+            Source::Remote { client, root } => {
+                let key = self.key(root, path)?;
+                let meta = client
+                    .head(&key)
+                    .await
+                    .map_err(|e| self.context.remote_error("head", path, e))?;
+                Ok(remote_info(root, meta))
+            }
+        }
+    }
+
+    /// An error unless something (a folder, an object) is stored under `prefix`.
+    pub async fn ensure_prefix_exists(&self, prefix: &str) -> Result<(), StoreError> {
+        let level = self.browse(prefix).await?;
+        if level.is_empty() {
+            return Err(StoreError::NotFound {
+                store: self.name().to_string(),
+                what: self.context.describe(prefix),
+                hint: "; nothing is stored under this prefix".to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_npy;
+
+    #[test]
+    fn npy_names() {
+        assert!(is_npy("a/b/x.npy"));
+        assert!(is_npy("X.NPY"));
+        assert!(!is_npy(".npy"));
+        assert!(!is_npy("a.npz"));
+        assert!(!is_npy("é.np"));
+        assert!(!is_npy("aé"));
+    }
+}
