@@ -22,27 +22,31 @@ pub async fn run(
     let store = store::open_shared(target.spec)?;
     let prefix = target.path.as_str();
     let started = Instant::now();
-    let (folders, objects) = if let Some(single) = store.single_object(prefix).await? {
+    let (folders, mut stream) = if let Some(single) = store.single_object(prefix).await? {
         // `ls STORE:path/to/file.npy` lists that file, like `ls` does.
-        (Vec::new(), futures::stream::iter([Ok(single)]).boxed())
+        let one = futures::stream::iter([Ok(single)]);
+        (Vec::new(), store::entries(store.clone(), one).boxed())
     } else if recursive {
-        (Vec::new(), store.walk_stream(prefix))
+        (Vec::new(), store.scan(prefix))
     } else {
         let level = store.browse(prefix).await?;
         if level.is_empty() && !prefix.is_empty() {
             store.ensure_prefix_exists(prefix).await?;
         }
-        let objects = futures::stream::iter(level.objects.into_iter().map(Ok)).boxed();
-        (level.folders, objects)
+        let objects = futures::stream::iter(level.objects.into_iter().map(Ok));
+        (
+            level.folders,
+            store::entries(store.clone(), objects).boxed(),
+        )
     };
-    let mut stream = std::pin::pin!(store::entries(store.clone(), objects));
     let mut entries = Vec::new();
     let mut count = 0usize;
     while let Some(entry) = stream.next().await {
         let entry = entry?;
         count += 1;
         if json {
-            writeln!(out, "{}", entry.to_json())?;
+            serde_json::to_writer(&mut *out, &entry.record())?;
+            writeln!(out)?;
         } else {
             entries.push(entry);
         }

@@ -1,7 +1,8 @@
 //! One row of a listing: an object, its parsed header or the reason it has none, and its
 //! DataJoint parts. Also the `--json` record of that row.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::layout::{DjPath, parse_datajoint_path};
 use super::{ObjectInfo, StoreError};
@@ -34,41 +35,73 @@ impl Entry {
     }
 
     /// The `--json` record: exactly the documented fields; on error the metadata fields are null.
-    pub fn to_json(&self) -> Value {
-        let datajoint = self.datajoint.as_ref().map_or(Value::Null, DjPath::to_json);
-        match &self.meta {
-            Ok(meta) => json!({
-                "store": self.store,
-                "path": self.object.path,
-                "object_size": self.object.size,
-                "shape": meta.shape,
-                "dtype": meta.dtype.descr_json(),
-                "fortran_order": meta.fortran_order,
-                "ndim": meta.ndim(),
-                "size": meta.size,
-                "itemsize": meta.itemsize,
-                "nbytes": meta.nbytes,
-                "format_version": [meta.format_version.0, meta.format_version.1],
-                "data_offset": meta.data_offset,
-                "datajoint": datajoint,
-                "error": null,
+    pub fn record(&self) -> Record<'_> {
+        let meta = self.meta.as_ref().ok();
+        Record {
+            store: &self.store,
+            path: &self.object.path,
+            object_size: self.object.size,
+            shape: meta.map(|m| m.shape.as_slice()),
+            dtype: meta.map(|m| m.dtype.descr_json()),
+            fortran_order: meta.map(|m| m.fortran_order),
+            ndim: meta.map(ArrayMeta::ndim),
+            size: meta.map(|m| m.size),
+            itemsize: meta.map(|m| m.itemsize),
+            nbytes: meta.map(|m| m.nbytes),
+            format_version: meta.map(|m| [m.format_version.0, m.format_version.1]),
+            data_offset: meta.map(|m| m.data_offset),
+            datajoint: self.datajoint.as_ref().map(|dj| DataJointRecord {
+                schema: &dj.schema,
+                table: &dj.table,
+                key: KeyRecord(&dj.key),
+                attribute: &dj.attribute,
+                token: &dj.token,
             }),
-            Err(err) => json!({
-                "store": self.store,
-                "path": self.object.path,
-                "object_size": self.object.size,
-                "shape": null,
-                "dtype": null,
-                "fortran_order": null,
-                "ndim": null,
-                "size": null,
-                "itemsize": null,
-                "nbytes": null,
-                "format_version": null,
-                "data_offset": null,
-                "datajoint": datajoint,
-                "error": err.to_string(),
-            }),
+            error: self.meta.as_ref().err().map(ToString::to_string),
         }
+    }
+
+    /// The `--json` record as a JSON value.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.record()).unwrap_or(Value::Null)
+    }
+}
+
+/// One line of `ls --json`: the fields, in this order, that scripts rely on.
+#[derive(Debug, Serialize)]
+pub struct Record<'a> {
+    store: &'a str,
+    path: &'a str,
+    object_size: u64,
+    shape: Option<&'a [u64]>,
+    dtype: Option<Value>,
+    fortran_order: Option<bool>,
+    ndim: Option<usize>,
+    size: Option<u64>,
+    itemsize: Option<u64>,
+    nbytes: Option<u64>,
+    format_version: Option<[u8; 2]>,
+    data_offset: Option<u64>,
+    datajoint: Option<DataJointRecord<'a>>,
+    error: Option<String>,
+}
+
+/// The `datajoint` field of a record.
+#[derive(Debug, Serialize)]
+struct DataJointRecord<'a> {
+    schema: &'a str,
+    table: &'a str,
+    key: KeyRecord<'a>,
+    attribute: &'a str,
+    token: &'a str,
+}
+
+/// Key attributes as a JSON object, in path order.
+#[derive(Debug)]
+struct KeyRecord<'a>(&'a [(String, String)]);
+
+impl Serialize for KeyRecord<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
 }

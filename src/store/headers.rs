@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 use object_store::ObjectStoreExt;
 
@@ -242,6 +243,40 @@ impl Store {
                     Entry::new(self.spec(), object, meta)
                 })
                 .collect(),
+        }
+    }
+}
+
+impl Store {
+    /// Every `.npy` object below `prefix` with its header, in path order: the walk and the
+    /// header reads of [`entries`] in one. On a local store both happen in one parallel pass
+    /// over the folders. A listing error ends the stream with that error.
+    pub fn scan(self: &Arc<Self>, prefix: &str) -> BoxStream<'static, Result<Entry, StoreError>> {
+        match &self.source {
+            Source::Local { root } => {
+                let dir = self.file(root, prefix);
+                let relative = prefix.trim_matches('/').to_string();
+                let store = Arc::clone(self);
+                futures::stream::once(async move {
+                    let dir = dir?;
+                    let context = Arc::clone(&store.context);
+                    let shown = relative.clone();
+                    tokio::task::spawn_blocking(move || {
+                        local::walk_map(&dir, &relative, &|file, info| {
+                            let meta = local_header(&store.context, &store.stats, file, &info);
+                            Entry::new(store.spec(), info, meta)
+                        })
+                    })
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|r| r)
+                    .map_err(|err| context.io_error("list", &shown, err))
+                })
+                .map_ok(|entries| futures::stream::iter(entries.into_iter().map(Ok)))
+                .try_flatten()
+                .boxed()
+            }
+            Source::Remote { .. } => entries(Arc::clone(self), self.walk_stream(prefix)).boxed(),
         }
     }
 }

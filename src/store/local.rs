@@ -2,11 +2,14 @@
 //! and one `read` of the first bytes per header. Faster than going through object_store's
 //! `LocalFileSystem` (no task per read), and the real file paths are what memory maps need.
 
+use std::collections::HashSet;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
 use super::listing::{Level, ObjectInfo, is_npy};
 
@@ -88,46 +91,129 @@ pub(crate) fn browse(dir: &Path, prefix: &str) -> io::Result<Level> {
     Ok(level)
 }
 
-/// Every `.npy` file below `dir` (the file of `prefix`), in path order; hidden entries skipped,
-/// symbolic links followed (loops are detected by walkdir).
+/// Every `.npy` file below `dir` (the file of `prefix`), sorted by path; hidden entries
+/// skipped. Folders are read in parallel (a store is often one folder per key, so the walk is
+/// mostly `getdents`); symbolic links to folders are followed once each.
 pub(crate) fn walk(dir: &Path, prefix: &str) -> io::Result<Vec<ObjectInfo>> {
-    let mut objects = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(is_hidden));
-    for item in walker {
-        let item = match item {
-            Ok(item) => item,
-            // The root itself is unreadable: the walk fails. Deeper problems are skipped.
-            Err(err) if err.depth() == 0 => return Err(err.into()),
-            Err(err) => {
-                tracing::warn!("skipping {err}");
+    walk_map(dir, prefix, &|_, info| info)
+}
+
+/// Like [`walk`], turning each file into a `T` on the walking thread, while its folder is
+/// fresh in the cache (e.g. reading its header): `map` gets the file's path and listing info.
+pub(crate) fn walk_map<T: Send>(
+    dir: &Path,
+    prefix: &str,
+    map: &(dyn Fn(&Path, ObjectInfo) -> T + Sync),
+) -> io::Result<Vec<T>> {
+    // The root itself must be readable; deeper problems are skipped with a warning.
+    let first = fs::read_dir(dir)?;
+    let found = Mutex::new(Vec::new());
+    let visited_links = Mutex::new(HashSet::new());
+    let walker = Walker {
+        found: &found,
+        visited_links: &visited_links,
+        map,
+    };
+    walker.visit(dir.to_path_buf(), first, prefix.to_string(), 0);
+    let mut items = found
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    items.sort_by(|a: &(String, T), b| a.0.cmp(&b.0));
+    Ok(items.into_iter().map(|(_, item)| item).collect())
+}
+
+/// Deeper than this, a folder tree is surely a link loop or an accident.
+const MAX_DEPTH: usize = 64;
+
+struct Walker<'a, T> {
+    found: &'a Mutex<Vec<(String, T)>>,
+    visited_links: &'a Mutex<HashSet<PathBuf>>,
+    map: &'a (dyn Fn(&Path, ObjectInfo) -> T + Sync),
+}
+
+impl<T: Send> Walker<'_, T> {
+    fn visit(&self, dir: PathBuf, entries: fs::ReadDir, prefix: String, depth: usize) {
+        let mut subfolders = Vec::new();
+        let mut files = Vec::new();
+        for item in entries {
+            let item = match item {
+                Ok(item) => item,
+                Err(err) => {
+                    tracing::warn!("skipping an entry of {}: {err}", dir.display());
+                    continue;
+                }
+            };
+            let Some(name) = item.file_name().to_str().map(str::to_string) else {
+                tracing::warn!("skipping a name that is not UTF-8 in {}", dir.display());
+                continue;
+            };
+            if is_hidden(&name) {
                 continue;
             }
-        };
-        if !item.file_type().is_file() || !is_npy(&item.file_name().to_string_lossy()) {
-            continue;
+            // d_type from the directory listing: no system call for plain files and folders.
+            let Ok(mut file_type) = item.file_type() else {
+                continue;
+            };
+            if file_type.is_symlink() {
+                match fs::metadata(item.path()) {
+                    Ok(target) if target.is_dir() && !self.first_visit(&item.path()) => continue,
+                    Ok(target) => file_type = target.file_type(),
+                    Err(_) => continue,
+                }
+            }
+            let relative = join_relative(&prefix, &name);
+            if file_type.is_dir() {
+                subfolders.push((item.path(), relative));
+            } else if is_npy(&name) {
+                // `DirEntry::metadata` stats relative to the open folder (fstatat), and follows
+                // links only when asked: use the path for links.
+                let meta = if item.file_type().is_ok_and(|t| t.is_symlink()) {
+                    fs::metadata(item.path())
+                } else {
+                    item.metadata()
+                };
+                match meta {
+                    Ok(meta) => {
+                        let info = object_info(relative.clone(), &meta);
+                        files.push((relative, (self.map)(&item.path(), info)));
+                    }
+                    Err(err) => tracing::warn!("skipping {}: {err}", item.path().display()),
+                }
+            }
         }
-        let Ok(rest) = item.path().strip_prefix(dir) else {
-            continue;
-        };
-        let Some(rest) = rest.to_str() else {
+        if !files.is_empty() {
+            let mut found = self
+                .found
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            found.extend(files);
+        }
+        if depth >= MAX_DEPTH {
             tracing::warn!(
-                "skipping a path that is not UTF-8: {}",
-                item.path().display()
+                "not descending below {} (over {MAX_DEPTH} levels deep)",
+                dir.display()
             );
-            continue;
-        };
-        let relative = join_relative(prefix, &rest.replace(std::path::MAIN_SEPARATOR, "/"));
-        match item.metadata() {
-            Ok(meta) => objects.push(object_info(relative, &meta)),
-            Err(err) => tracing::warn!("skipping {}: {err}", item.path().display()),
+            return;
         }
+        subfolders
+            .into_par_iter()
+            .for_each(|(path, relative)| match fs::read_dir(&path) {
+                Ok(entries) => self.visit(path, entries, relative, depth + 1),
+                Err(err) => tracing::warn!("skipping {}: {err}", path.display()),
+            });
     }
-    objects.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(objects)
+
+    /// `true` the first time a linked folder is reached, so link loops end.
+    fn first_visit(&self, link: &Path) -> bool {
+        let Ok(target) = fs::canonicalize(link) else {
+            return false;
+        };
+        let mut visited = self
+            .visited_links
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        visited.insert(target)
+    }
 }
 
 /// Reads up to `len` bytes from the start of `file` (fewer at its end).
