@@ -92,5 +92,8 @@ pub fn run(config: &Config, json: bool, out: &mut dyn Write) -> anyhow::Result<(
         }
     }
     writeln!(out, "{}", format::render(&table))?;
+    for warning in &config.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
     Ok(())
 }

@@ -11,7 +11,7 @@ use object_store::path::Path as ObjPath;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 
 use super::StoreError;
-use crate::config::{Backend, StoreSpec, endpoint_url};
+use crate::config::{Backend, Secret, StoreSpec, endpoint_url};
 
 /// A client, the key prefix of the store's `location` inside it, and a URL-like name for messages.
 pub(crate) struct Client {
@@ -104,6 +104,13 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                 builder = builder
                     .with_access_key_id(access.expose())
                     .with_secret_access_key(secret.expose());
+            } else if let Some(shared) = shared_credentials() {
+                builder = builder
+                    .with_access_key_id(shared.access_key.expose())
+                    .with_secret_access_key(shared.secret_key.expose());
+                if let Some(token) = &shared.session_token {
+                    builder = builder.with_token(token.expose());
+                }
             }
             let store = builder
                 .build()
@@ -194,6 +201,43 @@ fn join_display(base: &str, location: &str) -> String {
     }
 }
 
+/// Keys from the AWS shared credentials file, as boto3 and the AWS CLI read them.
+struct SharedCredentials {
+    access_key: Secret,
+    secret_key: Secret,
+    session_token: Option<Secret>,
+}
+
+/// The profile `AWS_PROFILE` (or `default`) of `AWS_SHARED_CREDENTIALS_FILE` (or
+/// `~/.aws/credentials`), unless keys are in the environment, which win as in boto3.
+fn shared_credentials() -> Option<SharedCredentials> {
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        return None;
+    }
+    let path = match std::env::var_os("AWS_SHARED_CREDENTIALS_FILE") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => directories::BaseDirs::new()?
+            .home_dir()
+            .join(".aws/credentials"),
+    };
+    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".to_string());
+    let text = std::fs::read_to_string(&path).ok()?;
+    parse_shared_credentials(&text, &profile)
+}
+
+fn parse_shared_credentials(text: &str, profile: &str) -> Option<SharedCredentials> {
+    let ini = ini::Ini::load_from_str(text)
+        .map_err(|e| tracing::warn!("cannot read the AWS credentials file: {e}"))
+        .ok()?;
+    let section = ini.section(Some(profile))?;
+    let get = |key: &str| section.get(key).map(str::trim).filter(|v| !v.is_empty());
+    Some(SharedCredentials {
+        access_key: Secret::new(get("aws_access_key_id")?),
+        secret_key: Secret::new(get("aws_secret_access_key")?),
+        session_token: get("aws_session_token").map(Secret::new),
+    })
+}
+
 /// The parts of an Azure connection string that object_store needs.
 #[derive(Default)]
 struct ConnectionString {
@@ -221,6 +265,23 @@ fn parse_connection_string(text: &str) -> ConnectionString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_credentials_profiles() {
+        let text = "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s3cr3t\n\n\
+                    [lab]\naws_access_key_id=AKIALAB\naws_secret_access_key=labsecret\naws_session_token=tok\n";
+        let default = parse_shared_credentials(text, "default").unwrap();
+        assert_eq!(default.access_key.expose(), "AKIADEFAULT");
+        assert_eq!(default.secret_key.expose(), "s3cr3t");
+        assert!(default.session_token.is_none());
+        let lab = parse_shared_credentials(text, "lab").unwrap();
+        assert_eq!(lab.access_key.expose(), "AKIALAB");
+        assert_eq!(lab.session_token.unwrap().expose(), "tok");
+        assert!(parse_shared_credentials(text, "other").is_none());
+        assert!(
+            parse_shared_credentials("[default]\naws_access_key_id = x\n", "default").is_none()
+        );
+    }
 
     #[test]
     fn connection_string_parts() {

@@ -26,6 +26,11 @@ fn npyscope(cwd: &Path, args: &[&str]) -> Command {
     ] {
         cmd.env_remove(var);
     }
+    // Never the machine's own ~/.aws/credentials.
+    cmd.env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        cwd.join("no-aws-credentials"),
+    );
     cmd
 }
 
