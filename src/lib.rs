@@ -2,8 +2,11 @@
 //!
 //! The library holds the core (config, stores, `.npy` headers, CLI); it knows nothing of the GUI.
 
+pub mod array;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod jobs;
 pub mod npy;
 pub mod store;

@@ -68,6 +68,16 @@ pub enum StoreError {
         /// Object path relative to the store's location.
         path: String,
     },
+    /// The object changed since it was listed (another version was written).
+    #[error(
+        "store \"{store}\": {path} changed while it was being read (it was replaced); list it again and retry"
+    )]
+    Changed {
+        /// Store name.
+        store: String,
+        /// Object path relative to the store's location.
+        path: String,
+    },
     /// A path given by the user cannot be an object key.
     #[error("store \"{store}\": invalid path \"{path}\": {detail}")]
     InvalidPath {

@@ -181,6 +181,57 @@ impl Store {
         }
     }
 
+    /// Reads `range` of a listed object, failing with [`StoreError::Changed`] if the object is
+    /// no longer the version that was listed (ETag, else size and time), so bytes of two
+    /// versions are never mixed. Remote reads send `If-Match`; local reads compare the file's
+    /// identity before and after.
+    pub async fn read_range_of(
+        &self,
+        object: &ObjectInfo,
+        range: Range<u64>,
+    ) -> Result<Bytes, StoreError> {
+        let changed = || StoreError::Changed {
+            store: self.name().to_string(),
+            path: object.path.clone(),
+        };
+        match &self.source {
+            Source::Local { .. } => {
+                let before = self.head(&object.path).await?;
+                if before != *object {
+                    return Err(changed());
+                }
+                let bytes = self.read_range(&object.path, range).await?;
+                if self.head(&object.path).await? != *object {
+                    return Err(changed());
+                }
+                Ok(bytes)
+            }
+            Source::Remote { client, root } => {
+                let key = self.key(root, &object.path)?;
+                let options = object_store::GetOptions {
+                    if_match: object.e_tag.clone(),
+                    if_unmodified_since: object.e_tag.is_none().then_some(object.last_modified),
+                    range: Some(object_store::GetRange::Bounded(range)),
+                    ..Default::default()
+                };
+                let _guard = self.stats.begin();
+                let result = client.get_opts(&key, options).await.map_err(|e| match e {
+                    object_store::Error::Precondition { .. } => changed(),
+                    e => self.context.remote_error("read", &object.path, e),
+                })?;
+                if result.meta.size != object.size {
+                    return Err(changed());
+                }
+                let bytes = result
+                    .bytes()
+                    .await
+                    .map_err(|e| self.context.remote_error("read", &object.path, e))?;
+                self.stats.received(bytes.len());
+                Ok(bytes)
+            }
+        }
+    }
+
     /// Parses the header of a listed object, reading only the header's bytes: a first read of
     /// [`npy::MIN_PROBE_BYTES`] (clamped to the object's size), a second one only when the
     /// header is longer, never more than [`npy::MAX_HEADER_BYTES`].

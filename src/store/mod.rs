@@ -105,6 +105,39 @@ impl Store {
         &self.context.display_root
     }
 
+    /// What identifies the store's data, without secrets: protocol, endpoint, bucket and
+    /// location (the cache keys its files by this and the object path).
+    pub fn identity(&self) -> String {
+        match &self.context.spec.backend {
+            Backend::File { location } => format!("file:{}", location.display()),
+            Backend::S3 {
+                endpoint,
+                bucket,
+                location,
+                secure,
+                ..
+            } => format!(
+                "s3:{}:{bucket}:{location}",
+                endpoint
+                    .as_deref()
+                    .map(|e| crate::config::endpoint_url(e, *secure))
+                    .unwrap_or_default()
+            ),
+            Backend::Gcs {
+                bucket, location, ..
+            } => format!("gcs:{bucket}:{location}"),
+            Backend::Azure {
+                container,
+                location,
+                account_name,
+                ..
+            } => format!(
+                "azure:{}:{container}:{location}",
+                account_name.as_deref().unwrap_or_default()
+            ),
+        }
+    }
+
     /// Counters of the requests this store has made (for `--stats` and benchmarks).
     pub fn stats(&self) -> &RequestStats {
         &self.stats

@@ -1,0 +1,1 @@
+//! The on-disk download cache that makes remote arrays mappable.

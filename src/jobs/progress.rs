@@ -1,0 +1,105 @@
+//! Progress of a background job: counters any thread can bump, read by whoever shows them,
+//! plus a "something changed" callback (the GUI's repaint request).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Called when progress moves, from whatever thread moved it; must be cheap.
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// Shared progress counters: units done (bytes, or entries for listings) out of a total.
+#[derive(Clone, Default)]
+pub struct Progress {
+    inner: Arc<Counters>,
+    notify: Option<Notify>,
+}
+
+#[derive(Default)]
+struct Counters {
+    done: AtomicU64,
+    /// `u64::MAX` while the total is unknown.
+    total: AtomicU64,
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progress")
+            .field("done", &self.done())
+            .field("total", &self.total())
+            .finish()
+    }
+}
+
+impl Progress {
+    /// New counters with an unknown total; `notify` is called whenever they move.
+    pub fn new(notify: Option<Notify>) -> Progress {
+        let progress = Progress {
+            inner: Arc::new(Counters::default()),
+            notify,
+        };
+        progress.inner.total.store(u64::MAX, Ordering::Relaxed);
+        progress
+    }
+
+    /// Sets the total (bytes or entries).
+    pub fn set_total(&self, total: u64) {
+        self.inner.total.store(total, Ordering::Relaxed);
+        self.changed();
+    }
+
+    /// Adds `units` to what is done.
+    pub fn add(&self, units: u64) {
+        self.inner.done.fetch_add(units, Ordering::Relaxed);
+        self.changed();
+    }
+
+    /// Units done so far.
+    pub fn done(&self) -> u64 {
+        self.inner.done.load(Ordering::Relaxed)
+    }
+
+    /// The total, once known.
+    pub fn total(&self) -> Option<u64> {
+        match self.inner.total.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            total => Some(total),
+        }
+    }
+
+    /// Done as a fraction of the total (0 while the total is unknown or zero).
+    pub fn fraction(&self) -> f32 {
+        match self.total() {
+            Some(total) if total > 0 => (self.done() as f64 / total as f64).min(1.0) as f32,
+            _ => 0.0,
+        }
+    }
+
+    fn changed(&self) {
+        if let Some(notify) = &self.notify {
+            notify();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn counts_and_notifies() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&calls);
+        let progress = Progress::new(Some(Arc::new(move || {
+            seen.fetch_add(1, Ordering::Relaxed);
+        })));
+        assert_eq!(progress.total(), None);
+        assert_eq!(progress.fraction(), 0.0);
+        progress.set_total(200);
+        progress.add(50);
+        progress.clone().add(50);
+        assert_eq!(progress.done(), 100);
+        assert_eq!(progress.fraction(), 0.5);
+        assert_eq!(calls.load(Ordering::Relaxed), 3);
+    }
+}
