@@ -1,7 +1,10 @@
-//! Background work: progress counters and cancellation shared by downloads, listings and
-//! window reads. The runtime itself is built by the binary (or the GUI) and handed in.
+//! Background work: jobs with progress counters, cancellation and results, used by downloads,
+//! listings and window reads. The runtime itself is built by the binary (or the GUI) and
+//! handed in; library code never creates one.
 
+mod job;
 mod progress;
 
+pub use job::{JobError, JobHandle, JobState, Jobs};
 pub use progress::{Notify, Progress};
 pub use tokio_util::sync::CancellationToken;
