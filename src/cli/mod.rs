@@ -1,7 +1,9 @@
 //! The command line: `stores`, `ls`, `info`. Each command prints to stdout and returns an
 //! error only when the target itself cannot be used (a broken object is a row, not a failure).
 
+mod cache;
 mod format;
+mod get;
 mod info;
 mod ls;
 mod stores;
@@ -49,6 +51,32 @@ pub enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Write an array, a window of its rows or one field as .npy or CSV.
+    Get {
+        /// STORE:PATH, a local .npy file, or s3://bucket/key.
+        target: String,
+        /// Output file, .npy or .csv (default: the object's file name here).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Only these rows, A:B like a Python slice (axis 0; the last axis of Fortran-order arrays).
+        #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
+        rows: Option<String>,
+        /// One field of a structured array (nested: outer.inner).
+        #[arg(long, value_name = "NAME")]
+        field: Option<String>,
+        /// Memory-map the file (local) or a cached copy (remote) instead of reading into memory.
+        #[arg(long)]
+        mmap: bool,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show, clear or trim the download cache of remote arrays.
+    Cache {
+        /// What to do with the cache.
+        #[command(subcommand)]
+        action: cache::CacheAction,
+    },
     /// Show one array's full metadata, reading only its header.
     Info {
         /// STORE:PATH, a local .npy file, or s3://bucket/key.
@@ -88,6 +116,29 @@ pub async fn run(cli: &Cli, command: &Command, out: &mut dyn Write) -> anyhow::R
         } => {
             let config = config_for_target(cli, target)?;
             ls::run(&config, target, *recursive, *json, *stats, out).await
+        }
+        Command::Get {
+            target,
+            output,
+            rows,
+            field,
+            mmap,
+            force,
+        } => {
+            let config = config_for_target(cli, target)?;
+            let args = get::GetArgs {
+                target: target.clone(),
+                output: output.clone(),
+                rows: rows.clone(),
+                field: field.clone(),
+                mmap: *mmap,
+                force: *force,
+            };
+            get::run(&config, &args, out).await
+        }
+        Command::Cache { action } => {
+            let cache = crate::cache::Cache::open(None, None)?;
+            cache::run(&cache, action, out)
         }
         Command::Info { target, json } => {
             let config = config_for_target(cli, target)?;

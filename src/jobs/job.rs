@@ -214,7 +214,10 @@ mod tests {
         }
         assert!(matches!(job.poll(), JobState::Taken));
         assert_eq!(job.progress().done(), 3);
-        assert!(notified.load(Ordering::Relaxed) >= 5, "progress and the end notify");
+        assert!(
+            notified.load(Ordering::Relaxed) >= 5,
+            "progress and the end notify"
+        );
     }
 
     #[test]
@@ -231,7 +234,11 @@ mod tests {
         assert_eq!(result, Err(JobError::Cancelled));
         // The job would sleep an hour; cancelled, it ends at once (typically well under 1 ms
         // here). No tight bound: machines are noisy.
-        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -219,7 +219,11 @@ impl Store {
                     object_store::Error::Precondition { .. } => changed(),
                     e => self.context.remote_error("read", &object.path, e),
                 })?;
-                if result.meta.size != object.size {
+                // Servers without ETags (and that ignore If-Unmodified-Since) still report
+                // size and time: a different size or a later time is another version.
+                let later =
+                    result.meta.last_modified.timestamp() > object.last_modified.timestamp();
+                if result.meta.size != object.size || (object.e_tag.is_none() && later) {
                     return Err(changed());
                 }
                 let bytes = result

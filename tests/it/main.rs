@@ -3,6 +3,9 @@
 #[path = "../support/s3_server.rs"]
 mod s3_server;
 
+mod array;
+mod array_data;
+mod cache;
 mod cli;
 mod common;
 mod config;

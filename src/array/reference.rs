@@ -1,0 +1,441 @@
+//! [`ArrayRef`]: a lazy reference to one stored `.npy`, the counterpart of DataJoint's `NpyRef`.
+//! Metadata needs no I/O once listed; `load`, `mmap` and `read_rows` fetch data on demand.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+
+use super::data::NdArray;
+use super::error::ArrayError;
+use super::mapped::{MapMode, MappedArray};
+use super::window::{self, Window};
+use crate::cache::{Cache, CacheError, PART_BYTES, PARTS_IN_FLIGHT};
+use crate::jobs::{CancellationToken, Progress};
+use crate::npy::{ArrayMeta, DType};
+use crate::store::{Entry, ObjectInfo, Store, StoreError};
+
+/// Why data could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The store failed (not found, access denied, network, object replaced, …).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The download cache failed.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// The bytes do not make the array the header describes.
+    #[error("store \"{store}\": {path}: {cause}")]
+    Data {
+        /// Store name.
+        store: String,
+        /// Object path.
+        path: String,
+        /// What is wrong (part of the message, so not repeated as a source).
+        cause: ArrayError,
+    },
+    /// A file could not be read or mapped.
+    #[error("store \"{store}\": {path}: cannot map {file}: {cause}")]
+    Map {
+        /// Store name.
+        store: String,
+        /// Object path.
+        path: String,
+        /// The local file.
+        file: String,
+        /// Why (part of the message).
+        cause: std::io::Error,
+    },
+    /// The caller cancelled.
+    #[error("store \"{store}\": reading {path} was cancelled")]
+    Cancelled {
+        /// Store name.
+        store: String,
+        /// Object path.
+        path: String,
+    },
+}
+
+/// A stored `.npy` array: where it is, what the listing said of it, and its header.
+#[derive(Clone, Debug)]
+pub struct ArrayRef {
+    store: Arc<Store>,
+    object: ObjectInfo,
+    meta: ArrayMeta,
+}
+
+impl ArrayRef {
+    /// Looks the object up and reads its header (two small requests).
+    pub async fn open(store: Arc<Store>, path: &str) -> Result<ArrayRef, StoreError> {
+        let object = store.head(path).await?;
+        let meta = store.read_header(&object).await?;
+        Ok(ArrayRef {
+            store,
+            object,
+            meta,
+        })
+    }
+
+    /// The reference of a listing entry whose header was read; `None` for a broken entry.
+    pub fn from_entry(store: Arc<Store>, entry: &Entry) -> Option<ArrayRef> {
+        let meta = entry.meta.as_ref().ok()?.clone();
+        Some(ArrayRef {
+            store,
+            object: entry.object.clone(),
+            meta,
+        })
+    }
+
+    /// The store holding the array.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Name of the store (`ref.store` in DataJoint).
+    pub fn store_name(&self) -> &str {
+        self.store.name()
+    }
+
+    /// Path relative to the store's location (`ref.path`).
+    pub fn path(&self) -> &str {
+        &self.object.path
+    }
+
+    /// What the listing said of the object (size, ETag, time).
+    pub fn object(&self) -> &ObjectInfo {
+        &self.object
+    }
+
+    /// The parsed header.
+    pub fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    /// Shape (`ref.shape`).
+    pub fn shape(&self) -> &[u64] {
+        &self.meta.shape
+    }
+
+    /// Dtype (`ref.dtype`).
+    pub fn dtype(&self) -> &DType {
+        &self.meta.dtype
+    }
+
+    /// Number of dimensions (`ref.ndim`).
+    pub fn ndim(&self) -> usize {
+        self.meta.ndim()
+    }
+
+    /// Number of elements (`ref.size`).
+    pub fn size(&self) -> u64 {
+        self.meta.size
+    }
+
+    /// Bytes of data (`ref.nbytes`).
+    pub fn nbytes(&self) -> u64 {
+        self.meta.nbytes
+    }
+
+    /// `true` when the data is on this machine already: a local store's file, or a valid
+    /// cached copy of a remote object (no store I/O).
+    pub fn is_cached(&self, cache: &Cache) -> bool {
+        self.store.is_local() || cache.lookup(&self.store, &self.object).is_some()
+    }
+
+    /// The same object as it is now: a fresh listing entry and header (after
+    /// [`StoreError::Changed`]).
+    pub async fn refresh(&self) -> Result<ArrayRef, StoreError> {
+        ArrayRef::open(Arc::clone(&self.store), &self.object.path).await
+    }
+
+    fn data_error(&self, cause: ArrayError) -> AccessError {
+        AccessError::Data {
+            store: self.store_name().to_string(),
+            path: self.object.path.clone(),
+            cause,
+        }
+    }
+
+    fn cancelled(&self) -> AccessError {
+        AccessError::Cancelled {
+            store: self.store_name().to_string(),
+            path: self.object.path.clone(),
+        }
+    }
+
+    /// Reads an absolute byte range of this version of the object (file layout and byte
+    /// order, as stored): parts of [`PART_BYTES`],
+    /// [`PARTS_IN_FLIGHT`] at a time, each checked against the listed version.
+    pub async fn read_bytes(
+        &self,
+        range: Range<u64>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<u8>, AccessError> {
+        let total = range.end.saturating_sub(range.start);
+        progress.set_total(total);
+        let capacity = usize::try_from(total).map_err(|_| {
+            self.data_error(ArrayError::TooBig(format!(
+                "{total} bytes do not fit in memory here"
+            )))
+        })?;
+        let parts = window::split_range(range, PART_BYTES);
+        let reads = futures::stream::iter(parts)
+            .map(|part| async move {
+                let bytes = self.store.read_range_of(&self.object, part).await?;
+                progress.add(bytes.len() as u64);
+                Ok::<_, StoreError>(bytes)
+            })
+            .buffered(PARTS_IN_FLIGHT)
+            .try_fold(Vec::with_capacity(capacity), |mut all, bytes| async move {
+                all.extend_from_slice(&bytes);
+                Ok(all)
+            });
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(self.cancelled()),
+            all = reads => Ok(all?),
+        }
+    }
+
+    /// The whole array in memory: typed, native byte order, C order (Fortran-order files are
+    /// transposed). A valid cached copy is read instead of the store. If the object was
+    /// replaced since it was listed, its header is read again and the new version loaded;
+    /// bytes of two versions are never mixed.
+    pub async fn load(
+        &self,
+        cache: Option<&Cache>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<NdArray, AccessError> {
+        match self.load_version(cache, progress, cancel).await {
+            Err(AccessError::Store(StoreError::Changed { .. })) => {
+                let fresh = self.refresh().await?;
+                fresh.load_version(cache, progress, cancel).await
+            }
+            other => other,
+        }
+    }
+
+    async fn load_version(
+        &self,
+        cache: Option<&Cache>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<NdArray, AccessError> {
+        if let Some(cached) = cache.and_then(|c| c.lookup(&self.store, &self.object)) {
+            let meta = self.meta.clone();
+            let copied = tokio::task::spawn_blocking(move || {
+                let mapped = MappedArray::map_cached(cached, meta.clone(), MapMode::ReadOnly)?;
+                Ok::<_, std::io::Error>(NdArray::from_npy_data(&meta, mapped.data()))
+            })
+            .await
+            .map_err(|e| self.map_error(std::io::Error::other(e)))?
+            .map_err(|source| self.map_error(source))?;
+            progress.set_total(self.meta.nbytes);
+            progress.add(self.meta.nbytes);
+            return copied.map_err(|e| self.data_error(e));
+        }
+        let start = self.meta.data_offset;
+        let bytes = self
+            .read_bytes(start..start + self.meta.nbytes, progress, cancel)
+            .await?;
+        let meta = self.meta.clone();
+        self.convert(move || NdArray::from_npy_data(&meta, &bytes))
+            .await
+    }
+
+    /// The contiguous window `rows` along the layout's row axis (axis 0 in C order, the last
+    /// axis in Fortran order): one byte range, fetched with ranged requests (several at once
+    /// for large windows). Rows past the end are clamped.
+    pub async fn read_window(
+        &self,
+        rows: Range<u64>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<(Window, NdArray), AccessError> {
+        let window = window::row_window(&self.meta, rows).map_err(|e| self.data_error(e))?;
+        let bytes = self
+            .read_bytes(window.byte_range.clone(), progress, cancel)
+            .await?;
+        let (dtype, shape, fortran) = (
+            self.meta.dtype.clone(),
+            window.shape.clone(),
+            window.fortran_order,
+        );
+        let array = self
+            .convert(move || NdArray::from_parts(&dtype, fortran, &shape, &bytes))
+            .await?;
+        Ok((window, array))
+    }
+
+    /// Rows `rows` of axis 0, as numpy's `a[A:B]`, reading only their bytes. In C order they
+    /// are one contiguous range ([`read_window`](Self::read_window)); in Fortran order each
+    /// column holds its own run of those rows, read with one ranged request per run (runs
+    /// closer than a part are merged). Rows past the end are clamped.
+    pub async fn read_rows(
+        &self,
+        rows: Range<u64>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<(Range<u64>, NdArray), AccessError> {
+        let meta = &self.meta;
+        if !meta.fortran_order || meta.ndim() < 2 {
+            let (window, array) = self.read_window(rows, progress, cancel).await?;
+            return Ok((window.rows, array));
+        }
+        let n = meta.shape[0];
+        let end = rows.end.min(n);
+        let start = rows.start.min(end);
+        let columns: u64 = meta.shape[1..].iter().product();
+        let itemsize = meta.itemsize;
+        let run = (end - start) * itemsize;
+        let column_bytes = n * itemsize;
+        // Fetch the bounding range when runs are dense; else one request per merged run.
+        let runs: Vec<Range<u64>> = (0..columns)
+            .map(|k| {
+                let first = meta.data_offset + k * column_bytes + start * itemsize;
+                first..first + run
+            })
+            .collect();
+        if run == 0 {
+            let mut shape = meta.shape.clone();
+            shape[0] = 0;
+            let empty = NdArray::from_parts(&meta.dtype, true, &shape, &[])
+                .map_err(|e| self.data_error(e))?;
+            return Ok((start..end, empty));
+        }
+        let merged = merge_runs(&runs, PART_BYTES);
+        progress.set_total(merged.iter().map(|r| r.end - r.start).sum());
+        let pieces: Vec<(Range<u64>, Vec<u8>)> = {
+            let reads = futures::stream::iter(merged)
+                .map(|range| async move {
+                    let silent = Progress::new(None);
+                    let bytes = self.read_bytes(range.clone(), &silent, cancel).await?;
+                    progress.add(bytes.len() as u64);
+                    Ok::<_, AccessError>((range, bytes))
+                })
+                .buffered(PARTS_IN_FLIGHT)
+                .try_collect();
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => return Err(self.cancelled()),
+                pieces = reads => pieces?,
+            }
+        };
+        let mut bytes = Vec::with_capacity(usize::try_from(run * columns).unwrap_or(0));
+        let mut piece = pieces.iter();
+        let mut current = piece.next();
+        for wanted in &runs {
+            while let Some((range, _)) = current {
+                if range.end >= wanted.end && range.start <= wanted.start {
+                    break;
+                }
+                current = piece.next();
+            }
+            let Some((range, data)) = current else {
+                return Err(
+                    self.data_error(ArrayError::TooBig("a window run was not read".to_string()))
+                );
+            };
+            let from = (wanted.start - range.start) as usize;
+            bytes.extend_from_slice(&data[from..from + run as usize]);
+        }
+        let mut shape = meta.shape.clone();
+        shape[0] = end - start;
+        let dtype = meta.dtype.clone();
+        let array = self
+            .convert(move || NdArray::from_parts(&dtype, true, &shape, &bytes))
+            .await?;
+        Ok((start..end, array))
+    }
+
+    /// The array memory-mapped: a local store's own file in place (no copy, no download: the
+    /// cost does not depend on the file's size), or for a remote store a cached copy,
+    /// downloaded first when needed. Read-only or copy-on-write; never read-write.
+    pub async fn mmap(
+        &self,
+        mode: MapMode,
+        cache: &Cache,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<MappedArray, AccessError> {
+        if let Some(file) = self.store.local_path(&self.object.path) {
+            let meta = self.meta.clone();
+            let mapped = tokio::task::spawn_blocking(move || MappedArray::map(&file, meta, mode))
+                .await
+                .map_err(|e| self.map_error(std::io::Error::other(e)))?;
+            return mapped.map_err(|source| self.map_error(source));
+        }
+        let mut current = self.clone();
+        let cached = match cache
+            .fetch(&self.store, &self.object, progress, cancel)
+            .await
+        {
+            Err(err) if err.is_changed() => {
+                current = self.refresh().await?;
+                cache
+                    .fetch(&current.store, &current.object, progress, cancel)
+                    .await?
+            }
+            other => other?,
+        };
+        let meta = current.meta.clone();
+        tokio::task::spawn_blocking(move || MappedArray::map_cached(cached, meta, mode))
+            .await
+            .map_err(|e| current.map_error(std::io::Error::other(e)))?
+            .map_err(|source| current.map_error(source))
+    }
+
+    /// Runs a byte conversion (a copy of the whole array) off the async workers.
+    async fn convert(
+        &self,
+        work: impl FnOnce() -> Result<NdArray, ArrayError> + Send + 'static,
+    ) -> Result<NdArray, AccessError> {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| self.map_error(std::io::Error::other(e)))?
+            .map_err(|e| self.data_error(e))
+    }
+
+    fn map_error(&self, cause: std::io::Error) -> AccessError {
+        AccessError::Map {
+            store: self.store_name().to_string(),
+            path: self.object.path.clone(),
+            file: self.store.local_path(&self.object.path).map_or_else(
+                || "the cached copy".to_string(),
+                |p| p.display().to_string(),
+            ),
+            cause,
+        }
+    }
+}
+
+/// Merges sorted byte runs whose gaps are smaller than `max_gap` into larger ranges.
+fn merge_runs(runs: &[Range<u64>], max_gap: u64) -> Vec<Range<u64>> {
+    let mut merged: Vec<Range<u64>> = Vec::new();
+    for run in runs.iter().filter(|r| r.start < r.end) {
+        match merged.last_mut() {
+            Some(last) if run.start.saturating_sub(last.end) < max_gap => {
+                last.end = last.end.max(run.end)
+            }
+            _ => merged.push(run.clone()),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_runs;
+
+    #[test]
+    fn runs_merge_across_small_gaps() {
+        assert_eq!(
+            merge_runs(&[0..10, 12..20, 100..110], 5),
+            vec![0..20, 100..110]
+        );
+        assert_eq!(merge_runs(&[0..10, 10..10, 50..60], 100), vec![0..60]);
+        assert!(merge_runs(&[], 5).is_empty());
+    }
+}
