@@ -118,7 +118,27 @@ impl NdArray {
         unsafe { std::slice::from_raw_parts(self.buf.as_ptr().cast::<u8>(), self.nbytes) }
     }
 
-    fn bytes_mut(&mut self) -> &mut [u8] {
+    /// An array of `shape` with the native `dtype` and all bytes zero, to be filled in place
+    /// (e.g. read straight from a file: no second copy). `None` when `dtype` is not native.
+    pub fn zeroed(dtype: &DType, shape: &[u64]) -> Result<Option<NdArray>, ArrayError> {
+        if native_dtype(dtype) != *dtype {
+            return Ok(None);
+        }
+        let (size, nbytes) = sizes(dtype, shape)?;
+        let nbytes = to_usize(nbytes, "the byte count")?;
+        let buf = vec![0u64; nbytes.div_ceil(8)];
+        advise_huge_pages(&buf);
+        Ok(Some(NdArray {
+            dtype: dtype.clone(),
+            shape: shape.to_vec(),
+            size,
+            nbytes,
+            buf,
+        }))
+    }
+
+    /// The data bytes, for filling an array made by [`NdArray::zeroed`].
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `bytes`, and `&mut self` makes the borrow unique.
         unsafe { std::slice::from_raw_parts_mut(self.buf.as_mut_ptr().cast::<u8>(), self.nbytes) }
     }
@@ -153,6 +173,33 @@ impl NdArray {
     /// A numeric lane over this array's rows (axis 0): see [`lane`].
     pub fn lane(&self, rows: Option<Range<u64>>, sel: &Selection) -> Result<Lane<'_>, ArrayError> {
         lane(&self.dtype, false, &self.shape, self.bytes(), rows, sel)
+    }
+}
+
+/// Asks Linux to back a large, not yet touched buffer with transparent huge pages (as numpy
+/// does for its arrays): filling 1 GiB then takes 512 times fewer page faults.
+fn advise_huge_pages(buf: &[u64]) {
+    const HUGE: usize = 2 << 20;
+    let len = std::mem::size_of_val(buf);
+    if !cfg!(target_os = "linux") || len < 2 * HUGE {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let start = buf.as_ptr() as usize;
+        let aligned = start.next_multiple_of(HUGE);
+        let end = (start + len) / HUGE * HUGE;
+        if end > aligned {
+            // SAFETY: the range lies inside `buf`, which this process owns; MADV_HUGEPAGE only
+            // changes how the kernel backs those pages, never their contents.
+            unsafe {
+                libc::madvise(
+                    aligned as *mut libc::c_void,
+                    end - aligned,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
     }
 }
 

@@ -236,6 +236,9 @@ impl ArrayRef {
             progress.add(self.meta.nbytes);
             return copied.map_err(|e| self.data_error(e));
         }
+        if let Some(file) = self.store.local_path(&self.object.path) {
+            return self.load_local(file, progress).await;
+        }
         let start = self.meta.data_offset;
         let bytes = self
             .read_bytes(start..start + self.meta.nbytes, progress, cancel)
@@ -243,6 +246,32 @@ impl ArrayRef {
         let meta = self.meta.clone();
         self.convert(move || NdArray::from_npy_data(&meta, &bytes))
             .await
+    }
+
+    /// A local file read straight into the array's buffer with one read when its layout is
+    /// already native and C order (as `numpy.load` does), else read and converted.
+    async fn load_local(
+        &self,
+        file: std::path::PathBuf,
+        progress: &Progress,
+    ) -> Result<NdArray, AccessError> {
+        let meta = self.meta.clone();
+        progress.set_total(meta.nbytes);
+        let read = tokio::task::spawn_blocking(move || read_local(&file, &meta))
+            .await
+            .map_err(|e| self.map_error(std::io::Error::other(e)))?
+            .map_err(|e| self.map_error(e))?
+            .map_err(|e| self.data_error(e))?;
+        // The file must still be the version whose header was parsed.
+        if self.store.head(&self.object.path).await? != self.object {
+            return Err(StoreError::Changed {
+                store: self.store_name().to_string(),
+                path: self.object.path.clone(),
+            }
+            .into());
+        }
+        progress.add(self.meta.nbytes);
+        Ok(read)
     }
 
     /// The contiguous window `rows` along the layout's row axis (axis 0 in C order, the last
@@ -409,6 +438,74 @@ impl ArrayRef {
             cause,
         }
     }
+}
+
+/// Reads a local `.npy`'s data (blocking): into the array's own buffer with one read when the
+/// layout is native C order, else read whole and converted.
+fn read_local(
+    file: &std::path::Path,
+    meta: &ArrayMeta,
+) -> std::io::Result<Result<NdArray, ArrayError>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut handle = std::fs::File::open(file)?;
+    let in_place = if meta.fortran_order && meta.ndim() >= 2 {
+        None
+    } else {
+        match NdArray::zeroed(&meta.dtype, &meta.shape) {
+            Ok(array) => array,
+            Err(e) => return Ok(Err(e)),
+        }
+    };
+    Ok(match in_place {
+        Some(mut array) => {
+            read_parallel(&handle, meta.data_offset, array.bytes_mut())?;
+            Ok(array)
+        }
+        None => {
+            handle.seek(SeekFrom::Start(meta.data_offset))?;
+            let mut bytes = Vec::new();
+            (&mut handle).take(meta.nbytes).read_to_end(&mut bytes)?;
+            NdArray::from_npy_data(meta, &bytes)
+        }
+    })
+}
+
+/// Fills `buf` from `file` at `offset`, one thread per core for large reads: copying from the
+/// page cache and faulting in fresh pages go faster side by side than on one core.
+fn read_parallel(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    const MIN_PER_THREAD: usize = 64 << 20;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(buf.len() / MIN_PER_THREAD)
+        .max(1);
+    let chunk = buf.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = buf
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(i, part)| {
+                let at = offset + (i * chunk) as u64;
+                scope.spawn(move || read_exact_at(file, part, at))
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("a reader thread stopped")))
+        })
+    })
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file.try_clone()?;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
 }
 
 /// Merges sorted byte runs whose gaps are smaller than `max_gap` into larger ranges.
