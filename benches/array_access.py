@@ -102,9 +102,25 @@ def bench_remote(args, big, window_array):
             subprocess.run(curl, check=True)
             times.append(time.perf_counter() - start)
         peer = statistics.median(times)
+        # The server's own ceiling: the same 8 MiB parts, 8 at once, by curl into /dev/null.
+        part = 8 << 20
+        with tempfile.NamedTemporaryFile("w", suffix=".curl", dir=args.work, delete=False) as cfg:
+            for i, start in enumerate(range(0, got["bytes"], part)):
+                if i:
+                    cfg.write("next\n")
+                end = min(start + part, got["bytes"]) - 1
+                cfg.write(f'url = "{info["endpoint"]}/bench/a/one.npy"\noutput = "/dev/null"\nrange = "{start}-{end}"\n'
+                          f'aws-sigv4 = "aws:amz:us-east-1:s3"\nheader = "x-amz-content-sha256: UNSIGNED-PAYLOAD"\n'
+                          f'user = "{info["access_key"]}:{info["secret_key"]}"\n')
+        start = time.perf_counter()
+        subprocess.run(["curl", "--silent", "--fail", "--parallel", "--parallel-max", "8", "--config", cfg.name],
+                       check=True, stderr=subprocess.DEVNULL)
+        ceiling = time.perf_counter() - start
+        os.unlink(cfg.name)
         size = got["bytes"] / GIB
         print(f"download detail: {size:.2f} GiB object on the loopback s3s-fs server; npyscope Cache::fetch "
-              f"{got['seconds']:.2f} s ({got['peak_in_flight']} ranged requests in flight), curl single GET {peer:.2f} s")
+              f"{got['seconds']:.2f} s ({got['peak_in_flight']} ranged requests in flight, written into place, fsynced), "
+              f"curl single GET {peer:.2f} s; server ceiling (curl, same 8 parts at once, to /dev/null) {ceiling:.2f} s")
         line("download_s3_1gib", size / got["seconds"], size / peer, "GiB/s", True)
 
         rows = os.path.getsize(window_array) // (64 * 4)

@@ -95,16 +95,7 @@ fn normalize_etag(tag: &str) -> &str {
 /// Inode, modification time (ns) and length of a file: what changes when the file is
 /// replaced or rewritten.
 pub(crate) fn stamp(meta: &Metadata) -> String {
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(meta);
-    #[cfg(not(unix))]
-    let inode = 0u64;
-    format!("{inode:x}-{mtime:x}-{:x}", meta.len())
+    crate::store::file_stamp(meta)
 }
 
 /// One entry of the cache folder, as `npyscope cache ls` shows it.

@@ -29,21 +29,32 @@ pub(crate) fn resolve(root: &Path, relative: &str) -> Option<PathBuf> {
 /// What a listing says of a file: size, modification time and an ETag made of inode, time
 /// and size (as object_store's local store makes them), so a replaced file is noticed.
 pub(crate) fn object_info(relative: String, meta: &Metadata) -> ObjectInfo {
-    let modified = meta.modified().ok();
-    let last_modified = modified.map(DateTime::<Utc>::from).unwrap_or_default();
-    let mtime_nanos = modified
+    let last_modified = meta
+        .modified()
+        .ok()
+        .map(DateTime::<Utc>::from)
+        .unwrap_or_default();
+    ObjectInfo {
+        path: relative,
+        size: meta.len(),
+        last_modified,
+        e_tag: Some(file_stamp(meta)),
+    }
+}
+
+/// Inode, modification time (ns) and length of a file: what changes when the file is
+/// replaced or rewritten.
+pub(crate) fn file_stamp(meta: &Metadata) -> String {
+    let mtime_nanos = meta
+        .modified()
+        .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
     #[cfg(unix)]
     let inode = std::os::unix::fs::MetadataExt::ino(meta);
     #[cfg(not(unix))]
     let inode = 0u64;
-    ObjectInfo {
-        path: relative,
-        size: meta.len(),
-        last_modified,
-        e_tag: Some(format!("{inode:x}-{mtime_nanos:x}-{:x}", meta.len())),
-    }
+    format!("{inode:x}-{mtime_nanos:x}-{:x}", meta.len())
 }
 
 fn is_hidden(name: &str) -> bool {

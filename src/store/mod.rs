@@ -21,6 +21,7 @@ pub use entry::Entry;
 pub use error::StoreError;
 pub use headers::{HEADER_CONCURRENCY, RequestStats, entries};
 pub use listing::{Level, ObjectInfo, is_npy};
+pub(crate) use local::file_stamp;
 
 use crate::config::{Backend, StoreSpec};
 
