@@ -5,7 +5,7 @@
 #
 #   benches/run.sh            # everything
 #   benches/run.sh ls_local   # one comparison: ls_local, ls_s3, load_local_1gib, mmap_open_10gib,
-#                             # download_s3_1gib, window_s3_1000_rows
+#                             # download_s3_1gib, window_s3_1000_rows, decimate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name="${1:-}"
@@ -13,20 +13,33 @@ work="${NPYSCOPE_BENCH_DIR:-/tmp/npyscope-bench}"
 mkdir -p "$work"
 
 python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
-cargo build --release --locked --quiet --bin npyscope --example s3_test_server --example bench_access
+cargo build --release --locked --quiet --bin npyscope --example s3_test_server --example bench_access --example bench_decimate
 bin="$PWD/target/release/npyscope"
 server="$PWD/target/release/examples/s3_test_server"
 access="$PWD/target/release/examples/bench_access"
+decimate="$PWD/target/release/examples/bench_decimate"
+
+# Min/max decimation and the level-of-detail pyramid vs tsdownsample; DECIMATE_ARGS can shrink the run
+# (e.g. "--pyramid-samples 2e8").
+run_decimate() {
+  python3 -c "import tsdownsample" 2>/dev/null || python3 -m pip install --quiet tsdownsample
+  "$decimate" --dir "$work" ${DECIMATE_ARGS:-} > "$work/decimate_ours.txt"
+  grep -v -E '^(RESULT|FILE) ' "$work/decimate_ours.txt"
+  python3 benches/decimate_peer.py --ours "$work/decimate_ours.txt"
+}
 
 case "$name" in
   ls_local|ls_s3)
     python3 benches/ls_headers.py --npyscope "$bin" --server "$server" --work "$work" --only "$name" ;;
   load_local_1gib|mmap_open_10gib|download_s3_1gib|window_s3_1000_rows)
     python3 benches/array_access.py --bench "$access" --server "$server" --work "$work" --only "$name" ;;
+  decimate)
+    run_decimate ;;
   "")
     python3 benches/ls_headers.py --npyscope "$bin" --server "$server" --work "$work"
-    python3 benches/array_access.py --bench "$access" --server "$server" --work "$work" ;;
+    python3 benches/array_access.py --bench "$access" --server "$server" --work "$work"
+    run_decimate ;;
   *)
-    echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows)" >&2
+    echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate)" >&2
     exit 2 ;;
 esac

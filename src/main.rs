@@ -1,4 +1,5 @@
-//! The `npyscope` binary: parses arguments, builds the tokio runtime, runs a command.
+//! The `npyscope` binary: parses arguments, builds the tokio runtime, then opens the inspector
+//! window (no command) or runs a command.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,6 +27,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if cli.command.is_none() {
+        let mut options = npyscope::ui::AppOptions::from_process(runtime.handle().clone());
+        options.config_file = cli.config.clone();
+        options.open = cli.open.clone();
+        return match npyscope::ui::run(options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {}", message_with_causes(&err));
+                ExitCode::FAILURE
+            }
+        };
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = runtime.block_on(cli::main(&cli, &mut out));

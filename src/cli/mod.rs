@@ -17,20 +17,32 @@ use crate::config::{Config, ConfigEnv};
 
 /// npyscope — see the NumPy arrays your DataJoint pipelines keep in object stores.
 #[derive(Debug, Parser)]
-#[command(name = "npyscope", version, about, long_about = None)]
+#[command(
+    name = "npyscope",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Use this datajoint.json instead of searching the current folder and its parents.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// What to do; without a command, npyscope shows the demo store.
+    /// What to do; without a command, npyscope opens the inspector window.
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// A local folder or .npy file to open in the window (without a command).
+    #[arg(value_name = "PATH")]
+    pub open: Option<PathBuf>,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the listing of the built-in demo store (made on first use).
+    Demo,
     /// List the configured stores: name, protocol, where they point, where they were configured.
     Stores {
         /// One JSON object per store and line (secrets masked).
@@ -104,6 +116,7 @@ pub fn load_config(
 /// Runs one subcommand, writing its output to `out`.
 pub async fn run(cli: &Cli, command: &Command, out: &mut dyn Write) -> anyhow::Result<()> {
     match command {
+        Command::Demo => demo(out).await,
         Command::Stores { json } => {
             let config = load_config(cli.config.as_deref())?;
             stores::run(&config, *json, out)
@@ -160,19 +173,22 @@ fn config_for_target(cli: &Cli, target: &str) -> anyhow::Result<Config> {
     }
 }
 
-/// The binary's entry: a subcommand, or the main job (the demo store) without one.
+/// `npyscope demo`: makes the demo store if needed and lists it.
+async fn demo(out: &mut dyn Write) -> anyhow::Result<()> {
+    let folder = crate::demo::ensure_demo_store()?;
+    let target = folder.to_string_lossy().into_owned();
+    writeln!(out, "Demo store: {target}")?;
+    writeln!(
+        out,
+        "(`npyscope` without a command opens it in the inspector window; `npyscope --help` lists the commands)"
+    )?;
+    ls::run(&Config::default(), &target, true, false, false, out).await
+}
+
+/// The binary's entry for a subcommand; without one the binary opens the window instead.
 pub async fn main(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match &cli.command {
         Some(command) => run(cli, command, out).await,
-        None => {
-            let folder = crate::demo::ensure_demo_store()?;
-            let target = folder.to_string_lossy().into_owned();
-            writeln!(out, "Demo store: {target}")?;
-            writeln!(
-                out,
-                "(the inspector window comes in a later release; `npyscope --help` lists the commands)"
-            )?;
-            ls::run(&Config::default(), &target, true, false, false, out).await
-        }
+        None => demo(out).await,
     }
 }

@@ -395,7 +395,7 @@ fn adhoc_s3_url_uses_the_aws_environment() {
 fn main_job_lists_the_demo_store() {
     let project = common::project_dir();
     let demo = project.path().join("demo");
-    let out = run(npyscope(project.path(), &[]).env("NPYSCOPE_DEMO_DIR", &demo));
+    let out = run(npyscope(project.path(), &["demo"]).env("NPYSCOPE_DEMO_DIR", &demo));
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(

@@ -1,0 +1,163 @@
+//! Min/max decimation straight from a lane's bytes: per pixel column the min, max, first and last sample.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::SignalError;
+use super::columns::{Columns, bound};
+use super::kernel::{Acc, Scan, checked_bytes, with_src};
+use crate::array::Lane;
+
+/// Most columns a request may ask for (far beyond any screen; it bounds the output's size).
+pub const MAX_WIDTH: usize = 1 << 20;
+
+/// Samples a rayon task should cover at least, so that scheduling costs nothing next to the scan.
+const MIN_TASK_SAMPLES: u64 = 1 << 18;
+
+/// The envelope of `range` (clamped to the lane, like a numpy slice) drawn `width` columns wide, on this thread.
+///
+/// Errors: width 0 or above [`MAX_WIDTH`], a reversed range, a lane whose values lie outside its bytes. An
+/// empty (or past-the-end) range gives empty [`Columns`].
+pub fn decimate(lane: &Lane<'_>, range: Range<u64>, width: usize) -> Result<Columns, SignalError> {
+    decimate_with(lane, range, width, false)
+}
+
+/// [`decimate`] on all cores (rayon, split by columns); the result is identical.
+pub fn decimate_par(
+    lane: &Lane<'_>,
+    range: Range<u64>,
+    width: usize,
+) -> Result<Columns, SignalError> {
+    decimate_with(lane, range, width, true)
+}
+
+fn decimate_with(
+    lane: &Lane<'_>,
+    range: Range<u64>,
+    width: usize,
+    par: bool,
+) -> Result<Columns, SignalError> {
+    let plan = Plan::new(lane.len, range, width)?;
+    let bytes = checked_bytes(lane)?;
+    Ok(with_src!(lane, bytes, |s| plan.columns(&s, par, |a, b| s.scan(a, b))))
+}
+
+/// A checked request: `n` samples from `start`, in `width` columns (or `n` raw ones).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Plan {
+    pub start: u64,
+    pub n: u64,
+    pub width: usize,
+}
+
+impl Plan {
+    /// Checks a request against a lane of `len` samples; the range's end is clamped to `len`.
+    pub fn new(len: usize, range: Range<u64>, width: usize) -> Result<Plan, SignalError> {
+        if width == 0 {
+            return Err(SignalError::ZeroWidth);
+        }
+        if width > MAX_WIDTH {
+            return Err(SignalError::TooWide {
+                width,
+                max: MAX_WIDTH,
+            });
+        }
+        if range.start > range.end {
+            return Err(SignalError::ReversedRange {
+                start: range.start,
+                end: range.end,
+            });
+        }
+        let end = range.end.min(len as u64);
+        let start = range.start.min(end);
+        Ok(Plan {
+            start,
+            n: end - start,
+            width,
+        })
+    }
+
+    /// Whether every sample gets its own column.
+    pub fn raw(&self) -> bool {
+        self.n <= self.width as u64
+    }
+
+    /// Builds the columns: `fold(a, b)` gives min/max/NaNs of samples `a..b`, `s` the first and last values.
+    pub fn columns<S: Scan>(
+        &self,
+        s: &S,
+        par: bool,
+        fold: impl Fn(usize, usize) -> Acc + Sync,
+    ) -> Columns {
+        let raw = self.raw();
+        let cols = if raw { self.n as usize } else { self.width };
+        let cell = |j: usize| -> Cell {
+            // Inside the lane: `Plan::new` clamped the window to it.
+            let a = bound(self.start, self.n, cols, j) as usize;
+            let b = bound(self.start, self.n, cols, j + 1) as usize;
+            if raw {
+                let v = s.value(a);
+                return Cell {
+                    min: v,
+                    max: v,
+                    first: v,
+                    last: v,
+                    nans: u64::from(v.is_nan()),
+                };
+            }
+            let acc = fold(a, b);
+            let (min, max) = acc.finish((b - a) as u64);
+            Cell {
+                min,
+                max,
+                first: s.value(a),
+                last: s.value(b - 1),
+                nans: acc.nans,
+            }
+        };
+        let cells: Vec<Cell> = if par && !raw {
+            let per_column = (self.n / cols as u64).max(1);
+            let min_len = (MIN_TASK_SAMPLES / per_column).max(1) as usize;
+            (0..cols)
+                .into_par_iter()
+                .with_min_len(min_len)
+                .map(cell)
+                .collect()
+        } else {
+            (0..cols).map(cell).collect()
+        };
+        let mut out = Columns {
+            first_sample: self.start,
+            samples: self.n,
+            samples_per_column: if cols == 0 {
+                0.0
+            } else {
+                self.n as f64 / cols as f64
+            },
+            raw: raw && cols > 0,
+            min: Vec::with_capacity(cols),
+            max: Vec::with_capacity(cols),
+            first: Vec::with_capacity(cols),
+            last: Vec::with_capacity(cols),
+            nans: Vec::with_capacity(cols),
+        };
+        for c in cells {
+            out.min.push(c.min);
+            out.max.push(c.max);
+            out.first.push(c.first);
+            out.last.push(c.last);
+            out.nans.push(c.nans);
+        }
+        out
+    }
+}
+
+/// One column's numbers.
+struct Cell {
+    min: f64,
+    max: f64,
+    first: f64,
+    last: f64,
+    nans: u64,
+}

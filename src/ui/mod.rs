@@ -1,0 +1,85 @@
+//! The inspector window (eframe/egui): stores on the left, the files of one store level in the
+//! centre, the selected array's metadata on the right, jobs and errors at the bottom.
+//!
+//! The UI only calls the core (config, store, array, jobs); the core never knows of it. Every
+//! listing, header read and data read is a [`crate::jobs::Jobs`] job whose progress and end
+//! request a repaint; each frame polls the job handles and never waits on I/O.
+
+mod app;
+mod format;
+mod panels;
+mod plot;
+mod requests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use app::{App, Persisted};
+
+use crate::config::ConfigEnv;
+
+/// The window's title.
+pub const TITLE: &str = "npyscope";
+
+/// What the app starts with: the runtime its jobs run on and where its stores come from.
+#[derive(Clone)]
+pub struct AppOptions {
+    /// The tokio runtime owned by the binary (or a test); the app never builds one.
+    pub runtime: tokio::runtime::Handle,
+    /// Process inputs of config loading; stores come from `datajoint.json` found from
+    /// `config_env.working_dir` upward.
+    pub config_env: ConfigEnv,
+    /// An explicit `datajoint.json` (`--config`) instead of searching.
+    pub config_file: Option<PathBuf>,
+    /// The demo store's folder, used as it is; `None` makes it (once) where
+    /// [`crate::demo::ensure_demo_store`] puts it, in a background job.
+    pub demo_dir: Option<PathBuf>,
+    /// A folder or `.npy` file given on the command line: opened as an extra store (a file's
+    /// folder is opened and the file selected).
+    pub open: Option<PathBuf>,
+    /// When set, data reads (Preview, Load) wait for a permit of this semaphore before they
+    /// start: tests hold them open to see progress and cancel them deterministically.
+    pub data_gate: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl std::fmt::Debug for AppOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppOptions")
+            .field("config_file", &self.config_file)
+            .field("demo_dir", &self.demo_dir)
+            .field("open", &self.open)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppOptions {
+    /// Options for this process: its environment and working folder, the usual demo store.
+    pub fn from_process(runtime: tokio::runtime::Handle) -> AppOptions {
+        AppOptions {
+            runtime,
+            config_env: ConfigEnv::from_process(),
+            config_file: None,
+            demo_dir: None,
+            open: None,
+            data_gate: None,
+        }
+    }
+}
+
+/// Opens the window and runs it until it is closed.
+pub fn run(options: AppOptions) -> anyhow::Result<()> {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(TITLE)
+            .with_app_id("npyscope")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0]),
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        TITLE,
+        native,
+        Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
+    )
+    .map_err(|err| anyhow::anyhow!("cannot open the window: {err}"))
+}
