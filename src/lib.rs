@@ -1,7 +1,7 @@
 //! npyscope: inspect NumPy `.npy` arrays kept in DataJoint object stores.
 //!
-//! The library holds the core (config, stores, `.npy` headers, arrays, cache, jobs, signal
-//! reduction) and the CLI; it knows nothing of the GUI.
+//! The core (config, stores, `.npy` headers, arrays, cache, jobs, signal reduction) knows
+//! nothing of the GUI; `cli` and `ui` call it, never the reverse (a UI test checks this).
 
 pub mod array;
 pub mod cache;

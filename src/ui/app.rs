@@ -162,6 +162,8 @@ pub struct App {
     pub(crate) selected: Option<String>,
     /// A file to select once its folder is listed (a `.npy` given on the command line).
     select_after_listing: Option<String>,
+    /// The folder inside the path argument's store to show first.
+    open_prefix: String,
     preview_job: Option<Request<String, Result<Preview, String>>>,
     pub(crate) preview: Option<Preview>,
     load_job: Option<Request<String, Result<Loaded, String>>>,
@@ -209,6 +211,7 @@ impl App {
             sort: (Column::Name, true),
             selected: None,
             select_after_listing: None,
+            open_prefix: String::new(),
             preview_job: None,
             preview: None,
             load_job: None,
@@ -250,12 +253,29 @@ impl App {
         });
 
         if let Some(path) = self.options.open.clone() {
-            let (folder, file) = split_open_path(&path);
-            if file.is_some() {
-                self.select_after_listing = file;
+            // A path inside a DataJoint store (below `_schema`) opens the whole store at that
+            // folder, so its arrays keep their schema, table and key.
+            let resolved = store::target::resolve(&path.to_string_lossy(), &Config::default());
+            match resolved {
+                Ok(target) => {
+                    let (prefix, file) = if store::is_npy(&target.path) {
+                        match target.path.rsplit_once('/') {
+                            Some((folder, name)) => (folder.to_string(), Some(name.to_string())),
+                            None => (String::new(), Some(target.path.clone())),
+                        }
+                    } else {
+                        (target.path.clone(), None)
+                    };
+                    self.select_after_listing = file;
+                    self.open_prefix = prefix;
+                    self.add_store(Ok(target.spec));
+                }
+                Err(_) => {
+                    let (folder, file) = split_open_path(&path);
+                    self.select_after_listing = file;
+                    self.add_store(Ok(StoreSpec::local_folder(&folder)));
+                }
             }
-            let spec = StoreSpec::local_folder(&folder);
-            self.add_store(Ok(spec));
         }
 
         let env = self.options.config_env.clone();
@@ -468,7 +488,7 @@ impl App {
             .as_ref()
             .and_then(|_| self.stores.iter().skip(1).position(ready).map(|i| i + 1));
         let (index, prefix) = match (argument, remembered) {
-            (Some(index), _) => (Some(index), String::new()),
+            (Some(index), _) => (Some(index), self.open_prefix.clone()),
             (None, Some(index)) => (Some(index), self.persisted.last_prefix.clone()),
             (None, None) => (self.stores.iter().position(ready), String::new()),
         };
