@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod display;
 pub mod jobs;
 pub mod npy;
 pub mod signal;

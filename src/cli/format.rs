@@ -1,23 +1,8 @@
-//! Human-readable values for tables: shapes like numpy prints them, sizes in binary units.
+//! Tables for the command line (shapes and sizes come from [`crate::display`]).
 
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
-/// A shape as numpy prints it: `()`, `(5,)`, `(1000, 32)`.
-pub fn shape(shape: &[u64]) -> String {
-    match shape {
-        [] => "()".to_string(),
-        [n] => format!("({n},)"),
-        dims => {
-            let parts: Vec<String> = dims.iter().map(u64::to_string).collect();
-            format!("({})", parts.join(", "))
-        }
-    }
-}
-
-/// A byte count in binary units: `1.5 KiB`, `12 B`.
-pub fn bytes(n: u64) -> String {
-    humansize::format_size(n, humansize::BINARY)
-}
+pub use crate::display::{bytes, shape};
 
 /// A plain table with aligned columns and no borders, like `ls -l`; numeric columns are
 /// right-aligned.
@@ -40,16 +25,4 @@ pub fn table(header: &[&str], right_aligned: &[usize]) -> Table {
 /// The table's text without trailing spaces.
 pub fn render(table: &Table) -> String {
     table.trim_fmt()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shapes_like_numpy() {
-        assert_eq!(shape(&[]), "()");
-        assert_eq!(shape(&[5]), "(5,)");
-        assert_eq!(shape(&[1000, 32]), "(1000, 32)");
-    }
 }

@@ -9,7 +9,7 @@ mod encode;
 mod error;
 mod header;
 mod pylit;
-mod repr;
+pub(crate) mod repr;
 
 pub use descr::parse_typestr;
 pub use dtype::{ByteOrder, DType, DateUnit, Field, ScalarKind, ScalarType, TimeUnit};

