@@ -11,6 +11,9 @@ use npyscope::config::ConfigEnv;
 use npyscope::ui::{App, AppOptions};
 use tokio::sync::Semaphore;
 
+#[path = "support/s3_server.rs"]
+mod s3_server;
+
 /// How long a flow may wait for background jobs before the test fails.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -51,6 +54,7 @@ fn setup(gate: Option<Arc<Semaphore>>) -> Setup {
         demo_dir: Some(demo_dir().to_path_buf()),
         open: None,
         data_gate: gate,
+        cache_dir: Some(work.path().join("cache")),
     };
     let harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -295,6 +299,7 @@ fn a_path_argument_opens_its_folder_and_selects_the_file() {
         demo_dir: Some(demo_dir().to_path_buf()),
         open: Some(file),
         data_gate: None,
+        cache_dir: Some(work.path().join("cache")),
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -356,6 +361,7 @@ fn configured_stores_appear_beside_the_demo_with_their_status() {
         demo_dir: Some(demo_dir().to_path_buf()),
         open: None,
         data_gate: None,
+        cache_dir: Some(work.path().join("cache")),
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -382,6 +388,158 @@ fn configured_stores_appear_beside_the_demo_with_their_status() {
     harness.get_by_label("lab").click();
     step_until(&mut harness, "the lab store listed", |h| {
         has_label(h, "lab:") && has_label(h, "_schema/")
+    });
+    harness.check_accessibility();
+}
+
+#[test]
+fn totals_sum_the_arrays_shown() {
+    let mut setup = setup(None);
+    let harness = &mut setup.harness;
+    open_session(harness);
+    step_until(harness, "the totals of the session's 3 arrays", |h| {
+        has_label_containing(h, "3 arrays · ")
+    });
+    let total = harness
+        .get_by_label_contains("3 arrays · ")
+        .accesskit_node()
+        .value()
+        .unwrap_or_default();
+    assert!(total.ends_with(" MiB · on this machine"), "{total}");
+    // The filter narrows the totals with the table.
+    harness.get_by_label("Filter:").click();
+    harness.step();
+    harness.get_by_label("Filter:").type_text("waveform");
+    step_until(harness, "the totals of the waveform alone", |h| {
+        has_label(h, "1 array · 36.62 MiB · on this machine")
+    });
+}
+
+#[test]
+fn memory_map_maps_the_waveform_in_place() {
+    let mut setup = setup(None);
+    let harness = &mut setup.harness;
+    select_waveform(harness);
+    harness.get_by_label("Memory-map").click();
+    step_until(harness, "the array mapped", |h| {
+        has_label_containing(h, "Mapped waveform_")
+    });
+    assert!(has_label_containing(
+        harness,
+        ": (300000, 32) float32, 36.62 MiB, no copy"
+    ));
+    assert!(
+        has_label(harness, "Mapped: 36.62 MiB"),
+        "the details say so"
+    );
+    harness.check_accessibility();
+}
+
+#[test]
+fn ctrl_f_focuses_the_filter() {
+    let mut setup = setup(None);
+    let harness = &mut setup.harness;
+    open_session(harness);
+    assert!(!harness.get_by_label("Filter:").is_focused());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    step_until(harness, "the filter focused", |h| {
+        h.get_by_label("Filter:").is_focused()
+    });
+    harness.event(egui::Event::Text("spike".to_string()));
+    step_until(harness, "the waveform row filtered out", |h| {
+        h.query_all_by_label_contains("waveform_").next().is_none()
+    });
+    assert!(has_label_containing(harness, "spike_times_"));
+}
+
+#[test]
+fn totals_of_a_remote_store_count_the_cached_part() {
+    use object_store::ObjectStoreExt;
+
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let server = s3_server::S3TestServer::start(root.path());
+    server.create_bucket("lab");
+    let session = demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1");
+    let client = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(server.endpoint())
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_bucket_name("lab")
+        .with_access_key_id(s3_server::ACCESS_KEY)
+        .with_secret_access_key(s3_server::SECRET_KEY)
+        .build()
+        .expect("an upload client");
+    let mut uploaded = 0;
+    for entry in std::fs::read_dir(&session)
+        .expect("the demo session")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("waveform_") {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).expect("a demo array");
+        let key = object_store::path::Path::parse(format!("dj/{name}")).expect("a key");
+        runtime()
+            .block_on(client.put(&key, bytes.into()))
+            .expect("an upload");
+        uploaded += 1;
+    }
+    assert_eq!(uploaded, 2);
+
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let config = serde_json::json!({
+        "stores": {
+            "lab": {"protocol": "s3", "endpoint": server.host_port(), "bucket": "lab",
+                    "location": "dj", "secure": false}
+        }
+    });
+    std::fs::write(work.path().join("datajoint.json"), config.to_string()).expect("a config");
+    let secrets = work.path().join(".secrets");
+    std::fs::create_dir(&secrets).expect("a secrets folder");
+    std::fs::write(secrets.join("stores.lab.access_key"), s3_server::ACCESS_KEY).expect("a key");
+    std::fs::write(secrets.join("stores.lab.secret_key"), s3_server::SECRET_KEY).expect("a key");
+    let options = AppOptions {
+        runtime: runtime().handle().clone(),
+        config_env: ConfigEnv::isolated(work.path()),
+        config_file: None,
+        demo_dir: Some(demo_dir().to_path_buf()),
+        open: None,
+        data_gate: None,
+        cache_dir: Some(work.path().join("cache")),
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| App::new(cc, options));
+    step_until(&mut harness, "the lab store", |h| has_label(h, "lab"));
+    step_until(&mut harness, "the lab store open", |h| has_label(h, "s3"));
+    harness.get_by_label("lab").click();
+    step_until(&mut harness, "the lab store's totals", |h| {
+        has_label_containing(h, "2 arrays · ") && has_label_containing(h, " · 0 B cached")
+    });
+    harness.get_by_label_contains("spike_times_").click();
+    step_until(&mut harness, "the spike times' details", |h| {
+        has_label(h, "Memory-map")
+    });
+    harness.get_by_label("Memory-map").click();
+    step_until(&mut harness, "the spike times mapped", |h| {
+        has_label_containing(h, "Mapped spike_times_")
+    });
+    assert!(has_label_containing(&harness, "from the download cache"));
+    let spikes = std::fs::read_dir(&session)
+        .expect("the demo session")
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("spike_times_"))
+        .and_then(|e| e.metadata().ok())
+        .expect("the demo spike times")
+        .len();
+    let cached = format!(" · {} cached", npyscope::display::bytes(spikes));
+    step_until(&mut harness, "the cached part counted again", |h| {
+        h.query_all_by_label_contains("2 arrays · ").any(|n| {
+            n.accesskit_node()
+                .value()
+                .is_some_and(|v| v.ends_with(&cached))
+        })
     });
     harness.check_accessibility();
 }

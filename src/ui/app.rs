@@ -11,7 +11,8 @@ use super::AppOptions;
 use super::format;
 use super::plot::{self, Series};
 use super::requests::{JobRow, Request, take_done};
-use crate::array::{ArrayRef, NdArray};
+use crate::array::{ArrayRef, MapMode, MappedArray, NdArray};
+use crate::cache::Cache;
 use crate::config::{Config, StoreSpec};
 use crate::jobs::{JobError, Jobs};
 use crate::store::{self, Entry, Level, Store};
@@ -106,6 +107,28 @@ pub(crate) struct Loaded {
     pub array: NdArray,
 }
 
+/// A memory-mapped array.
+pub(crate) struct Mapped {
+    /// The array's path.
+    pub path: String,
+    /// The map (a local store's own file, or a cached copy).
+    pub array: MappedArray,
+    /// Mapped in place (a local store): no copy was made.
+    pub in_place: bool,
+}
+
+/// The arrays the table shows, summed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Totals {
+    /// How many arrays.
+    pub arrays: usize,
+    /// Their object sizes, summed.
+    pub bytes: u64,
+    /// Of those bytes, how many are in the download cache (remote stores; `None` until
+    /// counted).
+    pub cached: Option<u64>,
+}
+
 /// What the panels ask for; applied after the frame's panels are drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Command {
@@ -123,6 +146,8 @@ pub(crate) enum Command {
     Preview,
     /// Load the selected array into memory.
     Load,
+    /// Memory-map the selected array (a remote one is downloaded to the cache first).
+    MemoryMap,
     /// Cancel the job with this id.
     Cancel(u64),
     /// Sort by a column (again: reverse).
@@ -167,6 +192,17 @@ pub struct App {
     preview_job: Option<Request<String, Result<Preview, String>>>,
     pub(crate) preview: Option<Preview>,
     load_job: Option<Request<String, Result<Loaded, String>>>,
+    mmap_job: Option<Request<String, Result<Mapped, String>>>,
+    /// The download cache, opened on a blocking thread by the first job that needs it.
+    cache: Arc<Mutex<Option<Arc<Cache>>>>,
+    /// The last memory-mapped array.
+    pub(crate) mapped: Option<Mapped>,
+    /// The arrays the table shows, summed (with the rows).
+    pub(crate) totals: Totals,
+    /// Counts the cached part of [`App::totals`] for these paths (a remote store's).
+    cached_job: Option<Request<Vec<String>, Result<u64, String>>>,
+    /// The paths the cached part was last counted (or is being counted) for.
+    cached_for: Vec<String>,
     folder_job: Option<Request<(), Option<PathBuf>>>,
     /// A store to show once it is open (one the user just added).
     show_when_open: Option<usize>,
@@ -215,6 +251,12 @@ impl App {
             preview_job: None,
             preview: None,
             load_job: None,
+            mmap_job: None,
+            cache: Arc::default(),
+            mapped: None,
+            totals: Totals::default(),
+            cached_job: None,
+            cached_for: Vec::new(),
             folder_job: None,
             show_when_open: None,
             loaded: None,
@@ -432,6 +474,44 @@ impl App {
                 Err(err) => self.error(err),
             }
         }
+        if let Some((path, outcome)) = take_done(&mut self.mmap_job) {
+            match flatten(outcome) {
+                Ok(mapped) => {
+                    let meta = mapped.array.meta();
+                    self.note = Some(format!(
+                        "Mapped {}: {} {}, {}, {}",
+                        format::file_name(&mapped.path),
+                        format::shape(&meta.shape),
+                        meta.dtype.display_name(),
+                        format::bytes(meta.nbytes),
+                        if mapped.in_place {
+                            "no copy"
+                        } else {
+                            "from the download cache"
+                        }
+                    ));
+                    self.mapped = Some(mapped);
+                    // A remote array is in the cache now: count the cached part again.
+                    self.cached_for.clear();
+                    self.rows_dirty = true;
+                }
+                Err(err) if err == JobError::Cancelled.to_string() => {
+                    self.note = Some(format!(
+                        "Memory-map of {} cancelled",
+                        format::file_name(&path)
+                    ));
+                }
+                Err(err) => self.error(err),
+            }
+        }
+        if let Some((paths, outcome)) = take_done(&mut self.cached_job) {
+            match flatten(outcome) {
+                Ok(bytes) if paths == self.cached_for => self.totals.cached = Some(bytes),
+                Ok(_) => {}
+                Err(err) if err == JobError::Cancelled.to_string() => {}
+                Err(err) => self.error(format!("counting cached arrays: {err}")),
+            }
+        }
         if self.filter != self.shown_filter {
             self.shown_filter = self.filter.clone();
             self.rows_dirty = true;
@@ -585,6 +665,9 @@ impl App {
         self.rows_dirty = false;
         self.rows.clear();
         let Some(level) = &self.level else {
+            self.totals = Totals::default();
+            self.cached_for.clear();
+            self.cached_job = None;
             return;
         };
         let needle = self.filter.trim().to_lowercase();
@@ -643,8 +726,62 @@ impl App {
         };
         folders.sort_by(order);
         arrays.sort_by(order);
+        let cached = self.totals.cached;
+        self.totals = Totals {
+            arrays: arrays.len(),
+            bytes: arrays.iter().filter_map(|row| row.size_bytes).sum(),
+            cached: None,
+        };
         self.rows = folders;
         self.rows.append(&mut arrays);
+        self.count_cached(cached);
+    }
+
+    /// Counts, on a blocking thread, how much of the shown arrays of a remote store is in the
+    /// download cache; only when the shown arrays changed (else keeps `previous`).
+    fn count_cached(&mut self, previous: Option<u64>) {
+        let Some(store) = self.current.and_then(|i| self.store(i)).cloned() else {
+            return;
+        };
+        let Some(level) = &self.level else {
+            return;
+        };
+        if store.is_local() {
+            return;
+        }
+        let paths: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|row| !row.is_folder)
+            .map(|row| row.path.clone())
+            .collect();
+        if paths == self.cached_for {
+            self.totals.cached = previous;
+            return;
+        }
+        self.cached_for = paths.clone();
+        let objects: Vec<_> = level
+            .objects
+            .iter()
+            .filter(|o| paths.contains(&o.path))
+            .cloned()
+            .collect();
+        let cache = Arc::clone(&self.cache);
+        let cache_dir = self.options.cache_dir.clone();
+        let label = format!("Counting cached arrays in {}", store.name());
+        let job = self.jobs.spawn(label, move |_, _| async move {
+            tokio::task::spawn_blocking(move || {
+                let cache = shared_cache(&cache, cache_dir)?;
+                Ok(objects
+                    .iter()
+                    .filter(|object| cache.lookup(&store, object).is_some())
+                    .map(|object| object.size)
+                    .sum())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        });
+        self.cached_job = Some(Request::new(self.cached_for.clone(), job));
     }
 
     /// The selected array's listing entry, when its header was read.
@@ -673,6 +810,9 @@ impl App {
             rows.push(JobRow::of(r));
         }
         if let Some(r) = &self.load_job {
+            rows.push(JobRow::of(r));
+        }
+        if let Some(r) = &self.mmap_job {
             rows.push(JobRow::of(r));
         }
         if let Some(r) = &self.folder_job {
@@ -729,6 +869,7 @@ impl App {
             }
             Command::Preview => self.start_preview(),
             Command::Load => self.start_load(),
+            Command::MemoryMap => self.start_mmap(),
             Command::Cancel(id) => self.cancel(id),
             Command::SortBy(column) => {
                 self.sort = if self.sort.0 == column {
@@ -817,6 +958,36 @@ impl App {
         self.load_job = Some(Request::new(key, job));
     }
 
+    fn start_mmap(&mut self) {
+        let array = match self.selected_array() {
+            Ok(array) => array,
+            Err(err) => return self.error(err),
+        };
+        let path = array.path().to_string();
+        let gate = self.options.data_gate.clone();
+        let label = format!("Memory-map {}", format::file_name(&path));
+        let key = path.clone();
+        let cache = Arc::clone(&self.cache);
+        let cache_dir = self.options.cache_dir.clone();
+        let job = self.jobs.spawn(label, move |progress, cancel| async move {
+            wait_for_gate(gate).await;
+            let cache = tokio::task::spawn_blocking(move || shared_cache(&cache, cache_dir))
+                .await
+                .map_err(|e| e.to_string())??;
+            let in_place = array.store().is_local();
+            let array = array
+                .mmap(MapMode::ReadOnly, &cache, &progress, &cancel)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Mapped {
+                path,
+                array,
+                in_place,
+            })
+        });
+        self.mmap_job = Some(Request::new(key, job));
+    }
+
     fn cancel(&mut self, id: u64) {
         if let Some(r) = &self.config_job
             && r.handle.id() == id
@@ -841,6 +1012,11 @@ impl App {
             r.handle.cancel();
         }
         if let Some(r) = &self.load_job
+            && r.handle.id() == id
+        {
+            r.handle.cancel();
+        }
+        if let Some(r) = &self.mmap_job
             && r.handle.id() == id
         {
             r.handle.cancel();
@@ -882,6 +1058,22 @@ impl eframe::App for App {
 /// A job's outcome with a cancelled or lost job as an error message.
 fn flatten<T>(outcome: Result<Result<T, String>, JobError>) -> Result<T, String> {
     outcome.map_err(|e| e.to_string()).and_then(|r| r)
+}
+
+/// The download cache, opened once (small blocking file work: call on a blocking thread).
+fn shared_cache(
+    slot: &Mutex<Option<Arc<Cache>>>,
+    dir: Option<std::path::PathBuf>,
+) -> Result<Arc<Cache>, String> {
+    let mut slot = slot
+        .lock()
+        .map_err(|_| "the download cache is unavailable".to_string())?;
+    if let Some(cache) = &*slot {
+        return Ok(Arc::clone(cache));
+    }
+    let cache = Arc::new(Cache::open(dir, None).map_err(|e| e.to_string())?);
+    *slot = Some(Arc::clone(&cache));
+    Ok(cache)
 }
 
 /// Waits for a permit when a gate is set (tests); the permit is given back at once.

@@ -40,6 +40,9 @@ pub struct AppOptions {
     /// When set, data reads (Preview, Load) wait for a permit of this semaphore before they
     /// start: tests hold them open to see progress and cancel them deterministically.
     pub data_gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// The download cache's folder; `None` for the usual one (`NPYSCOPE_CACHE_DIR` or the
+    /// platform cache folder). Tests pass their own.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppOptions {
@@ -62,6 +65,7 @@ impl AppOptions {
             demo_dir: None,
             open: None,
             data_gate: None,
+            cache_dir: None,
         }
     }
 }

@@ -97,14 +97,19 @@ impl App {
             return;
         };
         self.breadcrumb_ui(ui, index);
+        let find = ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F));
         ui.horizontal(|ui| {
             let label = ui.label("Filter:");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.filter)
-                    .hint_text("part of a name")
-                    .desired_width(200.0),
-            )
-            .labelled_by(label.id);
+            let filter = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.filter)
+                        .hint_text("part of a name (Ctrl+F)")
+                        .desired_width(200.0),
+                )
+                .labelled_by(label.id);
+            if find {
+                filter.request_focus();
+            }
             if let Some(level) = &self.level {
                 let mut counts = format!(
                     "{} folders, {} arrays",
@@ -117,6 +122,10 @@ impl App {
                 ui.label(counts);
             }
         });
+        if self.level.is_some() {
+            let local = self.store(index).is_some_and(|s| s.is_local());
+            ui.label(self.totals_text(local));
+        }
         ui.separator();
         if self.preview.is_some() {
             egui::Panel::bottom("plot")
@@ -309,6 +318,15 @@ impl App {
                 {
                     commands.push(Command::Load);
                 }
+                if ui
+                    .add_enabled(readable, egui::Button::new("Memory-map"))
+                    .on_hover_text(
+                        "Map the array without reading it (a remote one is downloaded to the cache first)",
+                    )
+                    .clicked()
+                {
+                    commands.push(Command::MemoryMap);
+                }
             });
             if let Some(loaded) = &self.loaded
                 && loaded.path == path
@@ -318,8 +336,36 @@ impl App {
                     format::bytes(loaded.array.nbytes() as u64)
                 ));
             }
+            if let Some(mapped) = &self.mapped
+                && mapped.path == path
+            {
+                ui.label(format!(
+                    "Mapped: {}",
+                    format::bytes(mapped.array.meta().nbytes)
+                ));
+            }
         });
         self.commands.extend(commands);
+    }
+
+    /// `3 arrays · 36.62 MiB · on this machine` (remote: `· 0 B cached`) for the arrays shown.
+    fn totals_text(&self, local: bool) -> String {
+        let totals = &self.totals;
+        let noun = if totals.arrays == 1 {
+            "array"
+        } else {
+            "arrays"
+        };
+        let mut text = format!("{} {noun} · {}", totals.arrays, format::bytes(totals.bytes));
+        if local {
+            text.push_str(" · on this machine");
+        } else {
+            match totals.cached {
+                Some(cached) => text.push_str(&format!(" · {} cached", format::bytes(cached))),
+                None => text.push_str(" · counting cached…"),
+            }
+        }
+        text
     }
 
     fn plot_ui(&mut self, ui: &mut egui::Ui) {
