@@ -988,49 +988,20 @@ impl App {
         self.mmap_job = Some(Request::new(key, job));
     }
 
+    /// Cancels the job numbered `id`, whichever request holds it.
     fn cancel(&mut self, id: u64) {
-        if let Some(r) = &self.config_job
-            && r.handle.id() == id
-        {
-            r.handle.cancel();
-        }
+        cancel_if(self.config_job.as_ref(), id);
         for slot in &self.stores {
-            if let SlotState::Opening(r) = &slot.state
-                && r.handle.id() == id
-            {
-                r.handle.cancel();
+            if let SlotState::Opening(r) = &slot.state {
+                cancel_if(Some(r), id);
             }
         }
-        if let Some(r) = &self.folder_job
-            && r.handle.id() == id
-        {
-            r.handle.cancel();
-        }
-        if let Some(r) = &self.preview_job
-            && r.handle.id() == id
-        {
-            r.handle.cancel();
-        }
-        if let Some(r) = &self.load_job
-            && r.handle.id() == id
-        {
-            r.handle.cancel();
-        }
-        if let Some(r) = &self.mmap_job
-            && r.handle.id() == id
-        {
-            r.handle.cancel();
-        }
-        if let Some(r) = &self.listing_job
-            && r.handle.id() == id
-        {
-            r.handle.cancel();
-        }
-        if let Some(r) = &self.headers_job
-            && r.handle.id() == id
-        {
-            r.handle.cancel();
-        }
+        cancel_if(self.folder_job.as_ref(), id);
+        cancel_if(self.preview_job.as_ref(), id);
+        cancel_if(self.load_job.as_ref(), id);
+        cancel_if(self.mmap_job.as_ref(), id);
+        cancel_if(self.listing_job.as_ref(), id);
+        cancel_if(self.headers_job.as_ref(), id);
     }
 
     /// What eframe keeps between runs.
@@ -1058,6 +1029,15 @@ impl eframe::App for App {
 /// A job's outcome with a cancelled or lost job as an error message.
 fn flatten<T>(outcome: Result<Result<T, String>, JobError>) -> Result<T, String> {
     outcome.map_err(|e| e.to_string()).and_then(|r| r)
+}
+
+/// Cancels `request` if it is the job numbered `id`.
+fn cancel_if<K, T>(request: Option<&Request<K, T>>, id: u64) {
+    if let Some(r) = request
+        && r.handle.id() == id
+    {
+        r.handle.cancel();
+    }
 }
 
 /// The download cache, opened once (small blocking file work: call on a blocking thread).
