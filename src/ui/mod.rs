@@ -5,6 +5,7 @@
 //! listing, header read and data read is a [`crate::jobs::Jobs`] job whose progress and end
 //! request a repaint; each frame polls the job handles and never waits on I/O.
 
+mod add_store;
 mod app;
 mod format;
 mod panels;
@@ -43,6 +44,11 @@ pub struct AppOptions {
     /// The download cache's folder; `None` for the usual one (`NPYSCOPE_CACHE_DIR` or the
     /// platform cache folder). Tests pass their own.
     pub cache_dir: Option<PathBuf>,
+    /// Tests: a save dialog (export) answers this path instead of asking the user.
+    pub save_path: Option<PathBuf>,
+    /// The app's settings folder (stores added in the window); `None` for the usual one
+    /// ([`crate::settings`]). Tests pass their own.
+    pub settings_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppOptions {
@@ -66,6 +72,8 @@ impl AppOptions {
             open: None,
             data_gate: None,
             cache_dir: None,
+            save_path: None,
+            settings_dir: None,
         }
     }
 }

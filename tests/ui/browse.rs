@@ -1,9 +1,7 @@
-//! The inspector window, driven through its accessibility tree with egui_kittest (no GPU):
-//! the real app on a real tokio runtime, over the demo store written to a temporary folder.
+//! Browsing: stores, folders, the files table, details, preview, load, map, totals.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -11,125 +9,8 @@ use npyscope::config::ConfigEnv;
 use npyscope::ui::{App, AppOptions};
 use tokio::sync::Semaphore;
 
-#[path = "support/s3_server.rs"]
-mod s3_server;
-
-/// How long a flow may wait for background jobs before the test fails.
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    })
-}
-
-/// The demo store, written once for all tests of this binary.
-fn demo_dir() -> &'static Path {
-    static DEMO: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        npyscope::demo::write_demo_store(dir.path()).expect("the demo store");
-        dir
-    })
-    .path()
-}
-
-/// The app and the folder it works in (no `datajoint.json` there).
-struct Setup {
-    harness: Harness<'static, App>,
-    _work: tempfile::TempDir,
-}
-
-fn setup(gate: Option<Arc<Semaphore>>) -> Setup {
-    let work = tempfile::tempdir().expect("a temporary folder");
-    let options = AppOptions {
-        runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work.path()),
-        config_file: None,
-        demo_dir: Some(demo_dir().to_path_buf()),
-        open: None,
-        data_gate: gate,
-        cache_dir: Some(work.path().join("cache")),
-    };
-    let harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options));
-    Setup {
-        harness,
-        _work: work,
-    }
-}
-
-/// Steps frames until `done` holds; fails with `what` after [`TIMEOUT`].
-fn step_until(
-    harness: &mut Harness<'_, App>,
-    what: &str,
-    done: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    let started = Instant::now();
-    loop {
-        harness.step();
-        if done(harness) {
-            // One more frame so the tree reflects the state that satisfied `done`.
-            harness.step();
-            return;
-        }
-        assert!(
-            started.elapsed() < TIMEOUT,
-            "timed out after {TIMEOUT:?} waiting for: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn has_label(harness: &Harness<'_, App>, label: &str) -> bool {
-    harness.query_all_by_label(label).next().is_some()
-}
-
-fn has_label_containing(harness: &Harness<'_, App>, part: &str) -> bool {
-    harness.query_all_by_label_contains(part).next().is_some()
-}
-
-/// Opens a folder row: click to select, Enter to open; waits for `next` to be listed.
-fn open_folder(harness: &mut Harness<'_, App>, row: &str, next: &str) {
-    step_until(harness, &format!("row {row}"), |h| has_label(h, row));
-    harness.get_by_label(row).click();
-    harness.step();
-    harness.key_press(egui::Key::Enter);
-    step_until(harness, &format!("{next} listed inside {row}"), |h| {
-        has_label_containing(h, next)
-    });
-}
-
-/// From start-up to the session folder listed with its headers read.
-fn open_session(harness: &mut Harness<'_, App>) {
-    step_until(harness, "the Demo store listed", |h| {
-        has_label(h, "_schema/")
-    });
-    open_folder(harness, "_schema/", "demo_ephys/");
-    open_folder(harness, "demo_ephys/", "recording/");
-    open_folder(harness, "recording/", "subject_id=mouse01/");
-    open_folder(harness, "subject_id=mouse01/", "session=1/");
-    open_folder(harness, "session=1/", "waveform_");
-    step_until(harness, "the headers of the session's arrays", |h| {
-        has_label(h, "(300000, 32)")
-    });
-}
-
-/// From start-up to the waveform array selected and its header shown.
-fn select_waveform(harness: &mut Harness<'_, App>) {
-    open_session(harness);
-    harness.get_by_label_contains("waveform_").click();
-    step_until(harness, "the waveform's details", |h| {
-        has_label(h, "subject_id=mouse01, session=1")
-    });
-    harness.check_accessibility();
-}
+use crate::common::*;
+use crate::s3_server;
 
 #[test]
 fn demo_store_appears_beside_no_config() {
@@ -300,6 +181,8 @@ fn a_path_argument_opens_its_folder_and_selects_the_file() {
         open: Some(file),
         data_gate: None,
         cache_dir: Some(work.path().join("cache")),
+        save_path: None,
+        settings_dir: Some(work.path().join("settings")),
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -362,6 +245,8 @@ fn configured_stores_appear_beside_the_demo_with_their_status() {
         open: None,
         data_gate: None,
         cache_dir: Some(work.path().join("cache")),
+        save_path: None,
+        settings_dir: Some(work.path().join("settings")),
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -507,6 +392,8 @@ fn totals_of_a_remote_store_count_the_cached_part() {
         open: None,
         data_gate: None,
         cache_dir: Some(work.path().join("cache")),
+        save_path: None,
+        settings_dir: Some(work.path().join("settings")),
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))

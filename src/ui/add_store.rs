@@ -1,0 +1,1 @@
+//! The "Add store…" dialog.

@@ -1,0 +1,132 @@
+//! Set-up and helpers shared by the UI tests: the runtime, the demo store, the app, stepping until a condition.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use npyscope::config::ConfigEnv;
+use npyscope::ui::{App, AppOptions};
+use tokio::sync::Semaphore;
+
+
+/// How long a flow may wait for background jobs before the test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+/// The demo store, written once for all tests of this binary.
+pub fn demo_dir() -> &'static Path {
+    static DEMO: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        npyscope::demo::write_demo_store(dir.path()).expect("the demo store");
+        dir
+    })
+    .path()
+}
+
+/// The app and the folder it works in (no `datajoint.json` there).
+pub struct Setup {
+    pub harness: Harness<'static, App>,
+    pub _work: tempfile::TempDir,
+}
+
+pub fn setup(gate: Option<Arc<Semaphore>>) -> Setup {
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let options = AppOptions {
+        runtime: runtime().handle().clone(),
+        config_env: ConfigEnv::isolated(work.path()),
+        config_file: None,
+        demo_dir: Some(demo_dir().to_path_buf()),
+        open: None,
+        data_gate: gate,
+        cache_dir: Some(work.path().join("cache")),
+        save_path: None,
+        settings_dir: Some(work.path().join("settings")),
+    };
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| App::new(cc, options));
+    Setup {
+        harness,
+        _work: work,
+    }
+}
+
+/// Steps frames until `done` holds; fails with `what` after [`TIMEOUT`].
+pub fn step_until(
+    harness: &mut Harness<'_, App>,
+    what: &str,
+    done: impl Fn(&Harness<'_, App>) -> bool,
+) {
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            // One more frame so the tree reflects the state that satisfied `done`.
+            harness.step();
+            return;
+        }
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "timed out after {TIMEOUT:?} waiting for: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+pub fn has_label(harness: &Harness<'_, App>, label: &str) -> bool {
+    harness.query_all_by_label(label).next().is_some()
+}
+
+pub fn has_label_containing(harness: &Harness<'_, App>, part: &str) -> bool {
+    harness.query_all_by_label_contains(part).next().is_some()
+}
+
+/// Opens a folder row: click to select, Enter to open; waits for `next` to be listed.
+pub fn open_folder(harness: &mut Harness<'_, App>, row: &str, next: &str) {
+    step_until(harness, &format!("row {row}"), |h| has_label(h, row));
+    harness.get_by_label(row).click();
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    step_until(harness, &format!("{next} listed inside {row}"), |h| {
+        has_label_containing(h, next)
+    });
+}
+
+/// From start-up to the session folder listed with its headers read.
+pub fn open_session(harness: &mut Harness<'_, App>) {
+    step_until(harness, "the Demo store listed", |h| {
+        has_label(h, "_schema/")
+    });
+    open_folder(harness, "_schema/", "demo_ephys/");
+    open_folder(harness, "demo_ephys/", "recording/");
+    open_folder(harness, "recording/", "subject_id=mouse01/");
+    open_folder(harness, "subject_id=mouse01/", "session=1/");
+    open_folder(harness, "session=1/", "waveform_");
+    step_until(harness, "the headers of the session's arrays", |h| {
+        has_label(h, "(300000, 32)")
+    });
+}
+
+/// From start-up to the waveform array selected and its header shown.
+pub fn select_waveform(harness: &mut Harness<'_, App>) {
+    open_session(harness);
+    harness.get_by_label_contains("waveform_").click();
+    step_until(harness, "the waveform's details", |h| {
+        has_label(h, "subject_id=mouse01, session=1")
+    });
+    harness.check_accessibility();
+}
+

@@ -1,0 +1,8 @@
+//! The inspector window, driven through its accessibility tree with egui_kittest (no GPU):
+//! the real app on a real tokio runtime, over the demo store written to a temporary folder.
+
+#[path = "../support/s3_server.rs"]
+mod s3_server;
+
+mod browse;
+mod common;
