@@ -5,6 +5,8 @@
 use crate::array::{NdArray, Selection};
 use crate::npy::{DType, ScalarKind};
 
+pub(crate) mod data;
+
 /// Buckets of the reduced line; each gives its min and max.
 const MAX_BUCKETS: usize = 2_000;
 
