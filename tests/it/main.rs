@@ -12,3 +12,4 @@ mod config;
 mod layout;
 mod npy;
 mod s3;
+mod view;
