@@ -4,7 +4,8 @@ call only (arrays via np.load(mmap_mode='r') then np.asarray, page cache warmed 
 
 usage: python3 decimate_peer.py --ours FILE [--width 2000]
 FILE is bench_decimate's output (its `FILE` and `RESULT` lines). Prints the peer's detail lines, then
-`NAME: ours X GB/s, peer Y GB/s, ratio R` (R > 1: npyscope is better).
+`NAME: ours X GB/s, peer Y GB/s, ratio R` (R > 1: npyscope is better), then `NAME: ours X UNIT` for the figures
+without an external peer (pyramid build and views, aligned views, build_many).
 """
 import argparse
 import statistics
@@ -35,7 +36,7 @@ def main():
     ap.add_argument("--ours", required=True)
     ap.add_argument("--width", type=int, default=2000)
     args = ap.parse_args()
-    files, ours = {}, {}
+    files, ours, units = {}, {}, {}
     with open(args.ours) as f:
         for line in f:
             parts = line.split()
@@ -43,6 +44,7 @@ def main():
                 files[parts[1]] = parts[2]
             elif parts[:1] == ["RESULT"]:
                 ours[parts[1]] = float(parts[2])
+                units[parts[1]] = parts[3] if len(parts) > 3 else ""
     results = []
     for kind in ("f32", "i16"):
         for threads, parallel in (("1t", False), ("mt", True)):
@@ -53,6 +55,25 @@ def main():
             results.append((name, ours[name], gbps))
     for name, o, p in results:
         print(f"{name}: ours {o:.2f} GB/s, peer {p:.2f} GB/s, ratio {o / p:.2f}")
+    # Figures without an external peer (pyramid views, build_many): ours only; where the same run measured our
+    # own slower way of doing it (exact-rule views, the per-lane build loop), that is set beside it.
+    paired = {name for name, _, _ in results}
+    beside = {
+        "view_aligned_mean": ("view_1t", "exact-rule view"),
+        "view_aligned_strided_median": ("view_strided_median", "exact-rule view"),
+        "build_many": ("build_loop_extrapolated", "Pyramid::build per lane, extrapolated"),
+    }
+    for name, o in ours.items():
+        if name in paired:
+            continue
+        unit = units.get(name, "")
+        if name in beside and beside[name][0] in ours:
+            other, label = beside[name]
+            p = ours[other]
+            ratio = p / o if unit == "us" else o / p
+            print(f"{name}: ours {o:.2f} {unit}, {label} {p:.2f} {unit}, ratio {ratio:.2f}")
+        else:
+            print(f"{name}: ours {o:.2f} {unit}")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ server="$PWD/target/release/examples/s3_test_server"
 access="$PWD/target/release/examples/bench_access"
 decimate="$PWD/target/release/examples/bench_decimate"
 
-# Min/max decimation and the level-of-detail pyramid vs tsdownsample; DECIMATE_ARGS can shrink the run
-# (e.g. "--pyramid-samples 2e8").
+# Min/max decimation and the level-of-detail pyramid vs tsdownsample, then (ours only) pyramid views (exact rule
+# and block-aligned, contiguous and strided) and build_many over a (7e5, 384) float32 recording (1.1 GB) vs the
+# per-lane build loop (timed on --loop-channels lanes, extrapolated); DECIMATE_ARGS can shrink the run
+# (e.g. "--pyramid-samples 2e8 --rows 2e5").
 run_decimate() {
   python3 -c "import tsdownsample" 2>/dev/null || python3 -m pip install --quiet tsdownsample
   "$decimate" --dir "$work" ${DECIMATE_ARGS:-} > "$work/decimate_ours.txt"

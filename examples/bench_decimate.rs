@@ -1,12 +1,15 @@
 //! Benchmark of `npyscope::signal`: min/max decimation of 1e8 float32 and 1e8 int16 samples to 2,000 columns (one
 //! core and all cores), the machine's plain read bandwidth over the same bytes, the level-of-detail pyramid build
-//! of a large float32 file in the page cache, and pyramid view queries at random zooms.
+//! of a large float32 file in the page cache, pyramid view queries at random zooms (exact column rule and
+//! block-aligned windows), and the pyramids of every channel of a (T, 384) float32 recording: `build_many` in one
+//! pass vs `Pyramid::build` lane by lane.
 //!
 //! Data is written as `.npy` under `--dir` (default `$NPYSCOPE_BENCH_DIR` or /tmp/npyscope-bench) and reused by
 //! later runs; `--f32 PATH` / `--i16 PATH` read existing 1-D files instead. Prints detail lines, then
 //! `RESULT name value unit` lines that `benches/decimate_peer.py` sets beside tsdownsample's figures.
 //!
-//! `cargo run --release --example bench_decimate -- [--samples 1e8] [--pyramid-samples 1e9] [--width 2000]`
+//! `cargo run --release --example bench_decimate -- [--samples 1e8] [--pyramid-samples 1e9] [--width 2000]
+//! [--rows 7e5] [--channels 384] [--loop-channels 16] [--only pyramid|many]`
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -20,7 +23,9 @@ use npyscope::array::lane::lane;
 use npyscope::array::{Lane, MapMode, MappedArray, Selection};
 use npyscope::jobs::{CancellationToken, Progress};
 use npyscope::npy::{DType, encode_header, header_total_len, parse_header, parse_typestr};
-use npyscope::signal::{Pyramid, decimate, decimate_par, view, view_par};
+use npyscope::signal::{
+    Pyramid, aligned_view, aligned_window, build_many, decimate, decimate_par, view, view_par,
+};
 
 struct Args {
     dir: PathBuf,
@@ -31,6 +36,10 @@ struct Args {
     queries: usize,
     f32_path: Option<PathBuf>,
     i16_path: Option<PathBuf>,
+    rows: u64,
+    channels: u64,
+    loop_channels: u64,
+    only: Option<String>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -63,6 +72,10 @@ fn parse_args() -> anyhow::Result<Args> {
         queries: count("--queries", 200)?.max(1) as usize,
         f32_path: option("--f32").map(PathBuf::from),
         i16_path: option("--i16").map(PathBuf::from),
+        rows: count("--rows", 700_000)?.max(1),
+        channels: count("--channels", 384)?.max(1),
+        loop_channels: count("--loop-channels", 16)?.max(1),
+        only: option("--only"),
     })
 }
 
@@ -400,7 +413,230 @@ fn pyramid(args: &Args) -> anyhow::Result<()> {
     );
     println!("RESULT view_1t {:.1} us", mean1.as_secs_f64() * 1e6);
     println!("RESULT view_mt {:.1} us", meann.as_secs_f64() * 1e6);
+    aligned_queries("view_aligned", &pyr, &l, &queries, args)
+}
+
+/// Mean, median and worst of `per`.
+fn stats(per: &[Duration]) -> (Duration, Duration, Duration) {
+    let mean = per.iter().sum::<Duration>() / per.len().max(1) as u32;
+    let worst = per.iter().max().copied().unwrap_or_default();
+    (mean, median(per.to_vec()), worst)
+}
+
+/// Random zooms (`queries`) plus pans (a window of each zoom moved in 200 steps across the lane) through
+/// `aligned_view`, one core, and the whole lane; prints detail and `RESULT {name}_*` lines.
+fn aligned_queries(
+    name: &str,
+    pyr: &Pyramid,
+    l: &Lane<'_>,
+    queries: &[std::ops::Range<u64>],
+    args: &Args,
+) -> anyhow::Result<()> {
+    let len = l.len as u64;
+    // Exact: equal to direct decimation of the aligned request.
+    for q in queries
+        .iter()
+        .filter(|q| q.end - q.start < 20_000_000)
+        .take(5)
+    {
+        let (r, w) = aligned_window(pyr, l, q.clone(), args.width);
+        if r.end <= len && aligned_view(pyr, l, q.clone(), args.width)? != decimate(l, r, w)? {
+            bail!("an aligned view differs from direct decimation for {q:?}");
+        }
+    }
+    let mut all = queries.to_vec();
+    for span in [len / 1000, len / 50, len / 3] {
+        let span = span.max(1);
+        for step in 0..200u64 {
+            let start = (len - span) * step / 200;
+            all.push(start..start + span);
+        }
+    }
+    let mut per: Vec<Duration> = Vec::with_capacity(all.len());
+    let mut cols = 0usize;
+    for q in &all {
+        let start = Instant::now();
+        let c = std::hint::black_box(aligned_view(pyr, l, q.clone(), args.width)?);
+        per.push(start.elapsed());
+        cols = cols.max(c.len());
+    }
+    if cols > args.width {
+        bail!(
+            "an aligned view has {cols} columns for width {}",
+            args.width
+        );
+    }
+    let (mean, med, worst) = stats(&per);
+    let mut sorted = per.clone();
+    sorted.sort();
+    let p99 = sorted[(sorted.len() * 99 / 100).min(sorted.len() - 1)];
+    let (t_full, full) = time(args.reps, || aligned_view(pyr, l, 0..len, args.width));
+    let full = full?;
+    let (t_full_exact, _) = time(args.reps, || view(pyr, l, 0..len, args.width));
+    println!(
+        "{name}: {} aligned queries (random zooms, and pans at 3 zooms) on {} samples (stride {} bytes), width {}: mean {:.1} µs, median {:.1} µs, 99th percentile {:.1} µs, worst {:.1} µs (1 core); whole lane ({} columns, ends at the lane's end) {:.0} µs vs exact-rule view {:.0} µs",
+        all.len(),
+        len,
+        l.stride,
+        args.width,
+        mean.as_secs_f64() * 1e6,
+        med.as_secs_f64() * 1e6,
+        p99.as_secs_f64() * 1e6,
+        worst.as_secs_f64() * 1e6,
+        full.len(),
+        t_full.as_secs_f64() * 1e6,
+        t_full_exact.as_secs_f64() * 1e6
+    );
+    println!("RESULT {name}_median {:.1} us", med.as_secs_f64() * 1e6);
+    println!("RESULT {name}_mean {:.1} us", mean.as_secs_f64() * 1e6);
+    println!("RESULT {name}_p99 {:.1} us", p99.as_secs_f64() * 1e6);
+    println!("RESULT {name}_worst {:.1} us", worst.as_secs_f64() * 1e6);
+    println!("RESULT {name}_whole {:.1} us", t_full.as_secs_f64() * 1e6);
     Ok(())
+}
+
+/// Writes a (rows, channels) C-order float32 array (each channel a shifted recording-like signal) to `path`
+/// unless a file of the right size is there already.
+fn ensure_matrix(path: &Path, rows: u64, channels: u64) -> anyhow::Result<()> {
+    let dtype = DType::Scalar(parse_typestr("<f4").map_err(|e| anyhow::anyhow!("{e}"))?);
+    let header = encode_header(&dtype, false, &[rows, channels]);
+    let size = header.len() as u64 + rows * channels * 4;
+    if std::fs::metadata(path)
+        .map(|m| m.len() == size)
+        .unwrap_or(false)
+    {
+        eprintln!("reusing {}", path.display());
+        return Ok(());
+    }
+    let start = Instant::now();
+    let tmp = path.with_extension("npy.part");
+    let mut w = BufWriter::with_capacity(1 << 22, File::create(&tmp)?);
+    w.write_all(&header)?;
+    // Rows in chunks of 4,096; each chunk's values from one 1-D chunk of samples spread over the channels.
+    let chunk_rows = 4096u64;
+    let chunks = rows.div_ceil(chunk_rows);
+    for first in (0..chunks).step_by(64) {
+        let last = (first + 64).min(chunks);
+        let parts: Vec<Vec<u8>> = (first..last)
+            .into_par_iter()
+            .map(|c| {
+                let r = (rows - c * chunk_rows).min(chunk_rows) as usize;
+                let v = chunk(c * 131 + 7, r * channels as usize);
+                v.iter().flat_map(|x| x.to_le_bytes()).collect()
+            })
+            .collect();
+        for p in parts {
+            w.write_all(&p)?;
+        }
+    }
+    w.flush()?;
+    drop(w);
+    std::fs::rename(&tmp, path)?;
+    eprintln!(
+        "wrote {} ({:.1} s)",
+        path.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Pyramids of every channel of a (T, C) float32 recording: `build_many` vs a loop of `Pyramid::build`.
+fn many(args: &Args) -> anyhow::Result<()> {
+    let (rows, ch) = (args.rows, args.channels);
+    let path = args.dir.join(format!("multichannel_f32_{rows}x{ch}.npy"));
+    ensure_matrix(&path, rows, ch)?;
+    let m = map(&path)?;
+    let meta = m.meta();
+    let lanes: Vec<Lane<'_>> = (0..ch)
+        .map(|c| {
+            let sel = Selection {
+                element: c,
+                ..Selection::default()
+            };
+            lane(
+                &meta.dtype,
+                meta.fortran_order,
+                &meta.shape,
+                m.data(),
+                None,
+                &sel,
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let bytes = m.data().len();
+    std::hint::black_box(sum_words_par(m.data()));
+    let (t_read, _) = time(3, || sum_words_par(std::hint::black_box(m.data())));
+    let reps = args.reps.min(3);
+    let (t_many, pyrs) = time(reps, || {
+        let progress = Progress::new(None);
+        progress.set_total(rows * ch);
+        build_many(&lanes, &progress, &CancellationToken::new())
+    });
+    let pyrs = pyrs?;
+    // The per-lane loop on a subset of channels (each strided lane reads the whole file), extrapolated.
+    let sub = (args.loop_channels.min(ch)) as usize;
+    let start = Instant::now();
+    let singles: Vec<Pyramid> = lanes[..sub]
+        .iter()
+        .map(|l| Pyramid::build(l, &Progress::new(None), &CancellationToken::new()))
+        .collect::<Result<_, _>>()?;
+    let t_sub = start.elapsed();
+    if singles[..] != pyrs[..sub] {
+        bail!("build_many differs from Pyramid::build");
+    }
+    let t_loop = t_sub.mul_f64(ch as f64 / sub as f64);
+    println!(
+        "build_many: ({rows}, {ch}) float32 C-order ({:.2} GB, page cache read {:.2} GB/s all cores): all {ch} pyramids in {:.2} s = {:.2} GB/s (all cores); Pyramid::build lane by lane: {sub} lanes in {:.2} s, extrapolated to {ch} lanes {:.1} s = {:.3} GB/s; speed-up {:.0}×",
+        bytes as f64 / 1e9,
+        gbps(bytes, t_read),
+        t_many.as_secs_f64(),
+        gbps(bytes, t_many),
+        t_sub.as_secs_f64(),
+        t_loop.as_secs_f64(),
+        gbps(bytes, t_loop),
+        t_loop.as_secs_f64() / t_many.as_secs_f64()
+    );
+    println!("RESULT build_many {:.3} GB/s", gbps(bytes, t_many));
+    println!(
+        "RESULT build_loop_extrapolated {:.3} GB/s",
+        gbps(bytes, t_loop)
+    );
+
+    // Views of one strided channel (every value a cache miss): exact rule vs aligned.
+    let l = lanes[7.min(lanes.len() - 1)];
+    let pyr = &pyrs[7.min(pyrs.len() - 1)];
+    let len = l.len as u64;
+    let mut rng = Rng(7);
+    let lo = (2 * args.width as u64).min(len).max(1) as f64;
+    let queries: Vec<std::ops::Range<u64>> = (0..args.queries)
+        .map(|_| {
+            let span = (lo * (len as f64 / lo).powf(rng.unit() as f64)) as u64;
+            let start = (rng.next() % (len - span + 1)).min(len - span);
+            start..start + span
+        })
+        .collect();
+    let mut per = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let start = Instant::now();
+        std::hint::black_box(view(pyr, &l, q.clone(), args.width)?);
+        per.push(start.elapsed());
+    }
+    let (mean, med, worst) = stats(&per);
+    println!(
+        "view_strided: {} exact-rule queries at random zooms on channel 7 ({} samples, stride {} bytes), width {}: mean {:.0} µs, median {:.0} µs, worst {:.0} µs (1 core)",
+        queries.len(),
+        len,
+        l.stride,
+        args.width,
+        mean.as_secs_f64() * 1e6,
+        med.as_secs_f64() * 1e6,
+        worst.as_secs_f64() * 1e6
+    );
+    println!(
+        "RESULT view_strided_median {:.1} us",
+        med.as_secs_f64() * 1e6
+    );
+    aligned_queries("view_aligned_strided", pyr, &l, &queries, args)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -425,7 +661,16 @@ fn main() -> anyhow::Result<()> {
     println!("FILE f32 {}", f32_path.display());
     println!("FILE i16 {}", i16_path.display());
     println!("threads: {}", rayon::current_num_threads());
-    decimation("decimate_f32", &f32_path, &args)?;
-    decimation("decimate_i16", &i16_path, &args)?;
-    pyramid(&args)
+    let run = |part: &str| args.only.as_deref().is_none_or(|o| o == part);
+    if run("decimate") {
+        decimation("decimate_f32", &f32_path, &args)?;
+        decimation("decimate_i16", &i16_path, &args)?;
+    }
+    if run("pyramid") {
+        pyramid(&args)?;
+    }
+    if run("many") {
+        many(&args)?;
+    }
+    Ok(())
 }

@@ -16,6 +16,9 @@ pub struct Columns {
     pub samples_per_column: f64,
     /// Whether each column is a single sample (the window had no more samples than pixels): draw points.
     pub raw: bool,
+    /// Samples at the window's end that lie past the lane's end (only an [aligned view](super::aligned_view)
+    /// has any, fewer than one column's worth): the last column holds only the samples that exist.
+    pub missing: u64,
     /// Smallest non-NaN value per column; NaN if the column is all NaN.
     pub min: Vec<f64>,
     /// Largest non-NaN value per column; NaN if the column is all NaN.
@@ -60,21 +63,24 @@ impl Columns {
         self.min.is_empty()
     }
 
-    /// Lane indices of column `j`'s samples, by the column rule; `None` past the last column.
+    /// Lane indices of column `j`'s samples, by the column rule (the last one clamped to the lane's end, see
+    /// [`missing`](Columns::missing)); `None` past the last column.
     pub fn span(&self, j: usize) -> Option<Range<u64>> {
-        let w = self.len();
-        (j < w).then(|| {
-            bound(self.first_sample, self.samples, w, j)
-                ..bound(self.first_sample, self.samples, w, j + 1)
-        })
+        (j < self.len()).then(|| self.edge(j)..self.edge(j + 1))
+    }
+
+    /// Start of column `j` (end of column `j − 1`), clamped to the samples that exist.
+    fn edge(&self, j: usize) -> u64 {
+        let stop = (self.first_sample + self.samples).saturating_sub(self.missing);
+        bound(self.first_sample, self.samples, self.len(), j).min(stop)
     }
 
     /// The columns in order, each with its sample span and drawing position.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Column> + '_ {
         let w = self.len();
         (0..w).map(move |j| {
-            let start = bound(self.first_sample, self.samples, w, j);
-            let end = bound(self.first_sample, self.samples, w, j + 1);
+            let start = self.edge(j);
+            let end = self.edge(j + 1);
             Column {
                 start,
                 end,
@@ -134,6 +140,7 @@ mod tests {
             samples: 3,
             samples_per_column: 1.0,
             raw: true,
+            missing: 0,
             min: vec![1.0, 2.0, 3.0],
             max: vec![1.0, 2.0, 3.0],
             first: vec![1.0, 2.0, 3.0],

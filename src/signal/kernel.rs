@@ -137,6 +137,12 @@ impl<'a, const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync> Src<'a, N, V, F> {
         }
     }
 
+    /// The value whose bytes are `b`.
+    #[inline(always)]
+    pub fn decode(&self, b: [u8; N]) -> V {
+        (self.conv)(b)
+    }
+
     #[inline]
     fn one(&self, i: usize) -> Option<V> {
         let off = i.checked_mul(self.stride)?;

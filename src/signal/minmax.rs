@@ -49,6 +49,9 @@ pub(crate) struct Plan {
     pub start: u64,
     pub n: u64,
     pub width: usize,
+    /// Samples from here on do not exist (`start + n`, or the lane's end for an aligned window that reaches
+    /// past it): columns are clamped to it.
+    pub end: u64,
 }
 
 impl Plan {
@@ -75,6 +78,7 @@ impl Plan {
             start,
             n: end - start,
             width,
+            end,
         })
     }
 
@@ -93,9 +97,9 @@ impl Plan {
         let raw = self.raw();
         let cols = if raw { self.n as usize } else { self.width };
         let cell = |j: usize| -> Cell {
-            // Inside the lane: `Plan::new` clamped the window to it.
-            let a = bound(self.start, self.n, cols, j) as usize;
-            let b = bound(self.start, self.n, cols, j + 1) as usize;
+            // Inside the lane: `Plan::new` clamped the window to it (`end` clamps an aligned window's last column).
+            let a = bound(self.start, self.n, cols, j).min(self.end) as usize;
+            let b = bound(self.start, self.n, cols, j + 1).min(self.end) as usize;
             if raw {
                 let v = s.value(a);
                 return Cell {
@@ -104,6 +108,15 @@ impl Plan {
                     first: v,
                     last: v,
                     nans: u64::from(v.is_nan()),
+                };
+            }
+            if a >= b {
+                return Cell {
+                    min: f64::NAN,
+                    max: f64::NAN,
+                    first: f64::NAN,
+                    last: f64::NAN,
+                    nans: 0,
                 };
             }
             let acc = fold(a, b);
@@ -136,6 +149,7 @@ impl Plan {
                 self.n as f64 / cols as f64
             },
             raw: raw && cols > 0,
+            missing: (self.start + self.n).saturating_sub(self.end),
             min: Vec::with_capacity(cols),
             max: Vec::with_capacity(cols),
             first: Vec::with_capacity(cols),

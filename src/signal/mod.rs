@@ -1,5 +1,7 @@
 //! Signal reduction for plots: min/max decimation to pixel columns ([`decimate`], the M4 idea) and a
 //! level-of-detail [`Pyramid`] that answers the same question at any zoom without rereading the samples.
+//! Plots use [`aligned_view`]: the window widened to whole pyramid blocks per column, answered in microseconds
+//! and stable while panning. [`build_many`] builds the pyramids of many channels of a recording in one pass.
 //!
 //! Everything here is pure: it reads a [`Lane`](crate::array::Lane) (raw bytes in file byte order, contiguous or
 //! strided) and returns [`Columns`]; no GUI types, no I/O of its own.
@@ -15,14 +17,22 @@
 //! gap). `first`/`last` are the column's first and last samples as they are, NaN included. Zeros in min/max come
 //! out as `+0.0`, so results are bit-for-bit the same however the work was split.
 
+mod aligned;
 mod columns;
 pub(crate) mod kernel;
+mod many;
 mod minmax;
 mod pyramid;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_aligned;
+#[cfg(test)]
+mod tests_many;
 
+pub use aligned::{ALIGNED_RAW_BYTES, aligned_view, aligned_view_par, aligned_window};
 pub use columns::{Column, Columns};
+pub use many::build_many;
 pub use minmax::{MAX_WIDTH, decimate, decimate_par};
 pub use pyramid::{FIRST_SHIFT, LevelInfo, MAX_SHIFT, Pyramid, STEP_SHIFT, view, view_par};
 
@@ -79,6 +89,22 @@ pub enum SignalError {
         lane_len: u64,
         /// Number type of the lane given.
         lane_kind: String,
+    },
+    /// Lanes given to [`build_many`] that differ in length or number type.
+    #[error(
+        "pyramids built together need lanes of one length and number type, but lane {index} holds {len} samples of {kind} and lane 0 holds {first_len} samples of {first_kind}; build those lanes' pyramids separately"
+    )]
+    LanesDiffer {
+        /// Position of the first lane that differs.
+        index: usize,
+        /// Its samples.
+        len: u64,
+        /// Its number type.
+        kind: String,
+        /// Samples of lane 0.
+        first_len: u64,
+        /// Number type of lane 0.
+        first_kind: String,
     },
     /// The build was cancelled through its token.
     #[error("building the level-of-detail pyramid was cancelled")]

@@ -66,17 +66,19 @@ struct Level {
 
 /// Per-block minima and maxima (NaN-free: an all-NaN block keeps `+inf`/`-inf`, and its NaN count says so).
 #[derive(Clone, Debug, PartialEq)]
-enum Vals {
+pub(super) enum Vals {
     F32 { min: Vec<f32>, max: Vec<f32> },
     F64 { min: Vec<f64>, max: Vec<f64> },
 }
 
 /// A number type a pyramid keeps: f32 or f64.
-trait Stored: Copy + PartialOrd + Send + Sync + 'static {
+pub(super) trait Stored: Copy + PartialOrd + Send + Sync + 'static {
     const HI: Self;
     const LO: Self;
     fn from_f64(v: f64) -> Self;
     fn to_f64(self) -> f64;
+    /// A level's min/max arrays of this type.
+    fn vals(min: Vec<Self>, max: Vec<Self>) -> Vals;
 }
 
 impl Stored for f32 {
@@ -89,6 +91,9 @@ impl Stored for f32 {
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
+    fn vals(min: Vec<Self>, max: Vec<Self>) -> Vals {
+        Vals::F32 { min, max }
+    }
 }
 
 impl Stored for f64 {
@@ -100,13 +105,17 @@ impl Stored for f64 {
     fn to_f64(self) -> f64 {
         self
     }
+    fn vals(min: Vec<Self>, max: Vec<Self>) -> Vals {
+        Vals::F64 { min, max }
+    }
 }
 
 /// One level's arrays in the stored type.
-struct Arrays<T> {
-    min: Vec<T>,
-    max: Vec<T>,
-    nans: Vec<u32>,
+pub(super) struct Arrays<T> {
+    pub min: Vec<T>,
+    pub max: Vec<T>,
+    /// Empty for types without NaN.
+    pub nans: Vec<u32>,
 }
 
 impl Pyramid {
@@ -119,19 +128,29 @@ impl Pyramid {
         cancel: &CancellationToken,
     ) -> Result<Pyramid, SignalError> {
         let bytes = checked_bytes(lane)?;
-        let first = with_src!(lane, bytes, |s| {
+        with_src!(lane, bytes, |s| {
             if exact_in_f32(lane.kind) {
-                first_level::<f32, _>(&s, progress, cancel)
-                    .map(|a| Level::new(FIRST_SHIFT, a, Vals::f32))
+                let first = first_level::<f32, _>(&s, progress, cancel);
+                Pyramid::from_first(lane.len, lane.kind, first, cancel)
             } else {
-                first_level::<f64, _>(&s, progress, cancel)
-                    .map(|a| Level::new(FIRST_SHIFT, a, Vals::f64))
+                let first = first_level::<f64, _>(&s, progress, cancel);
+                Pyramid::from_first(lane.len, lane.kind, first, cancel)
             }
         })
-        .ok_or(SignalError::Cancelled)?;
+    }
+
+    /// The pyramid of a lane of `len` samples of `kind` from its first level (`None`: cancelled): adds the
+    /// coarser levels, checking `cancel` before each.
+    pub(super) fn from_first<T: Stored>(
+        len: usize,
+        kind: NumKind,
+        first: Option<Arrays<T>>,
+        cancel: &CancellationToken,
+    ) -> Result<Pyramid, SignalError> {
+        let first = first.ok_or(SignalError::Cancelled)?;
         let mut levels = Vec::new();
-        if lane.len > 0 {
-            levels.push(first);
+        if len > 0 {
+            levels.push(Level::new(FIRST_SHIFT, first, T::vals));
         }
         while let Some(last) = levels.last() {
             if last.blocks() <= TOP_BLOCKS || last.shift + STEP_SHIFT > MAX_SHIFT {
@@ -144,8 +163,8 @@ impl Pyramid {
             levels.push(next);
         }
         Ok(Pyramid {
-            len: lane.len as u64,
-            kind: lane.kind,
+            len: len as u64,
+            kind,
             levels,
         })
     }
@@ -255,21 +274,21 @@ fn view_with(
     par: bool,
 ) -> Result<Columns, SignalError> {
     let plan = Plan::new(lane.len, range, width)?;
+    view_plan(pyramid, lane, plan, par)
+}
+
+/// The columns of a checked `plan` from `pyramid` (built from `lane`).
+pub(super) fn view_plan(
+    pyramid: &Pyramid,
+    lane: &Lane<'_>,
+    plan: Plan,
+    par: bool,
+) -> Result<Columns, SignalError> {
     pyramid.check(lane)?;
     let bytes = checked_bytes(lane)?;
     Ok(with_src!(lane, bytes, |s| plan.columns(&s, par, |a, b| {
         pyramid.fold(&pyramid.levels, &s, a as u64, b as u64)
     })))
-}
-
-impl Vals {
-    fn f32(min: Vec<f32>, max: Vec<f32>) -> Vals {
-        Vals::F32 { min, max }
-    }
-
-    fn f64(min: Vec<f64>, max: Vec<f64>) -> Vals {
-        Vals::F64 { min, max }
-    }
 }
 
 impl Level {

@@ -12,7 +12,7 @@ use crate::array::lane::{ComplexPart, Endian, NumKind};
 use crate::jobs::{CancellationToken, Progress};
 use crate::npy::{DateUnit, TimeUnit};
 
-const KINDS: &[NumKind] = &[
+pub(super) const KINDS: &[NumKind] = &[
     NumKind::F32(Endian::Little),
     NumKind::F32(Endian::Big),
     NumKind::F64(Endian::Little),
@@ -42,10 +42,10 @@ const KINDS: &[NumKind] = &[
 ];
 
 /// xorshift64*: deterministic test data from a seed.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -78,7 +78,7 @@ fn nan_bytes(kind: NumKind) -> Option<Vec<u8>> {
 
 /// `len` rows of `channels` values of `kind`, plus `pad` leading bytes: random bytes, with zeros, negative zeros
 /// (sign bit only), small numbers and NaN sprinkled in.
-fn make_data(
+pub(super) fn make_data(
     kind: NumKind,
     channels: usize,
     len: usize,
@@ -128,7 +128,7 @@ fn make_data(
 }
 
 /// The naive reference: every column by the documented rule from `Lane::get`.
-fn reference(lane: &Lane<'_>, range: std::ops::Range<u64>, width: usize) -> Columns {
+pub(super) fn reference(lane: &Lane<'_>, range: std::ops::Range<u64>, width: usize) -> Columns {
     let end = range.end.min(lane.len as u64);
     let start = range.start.min(end);
     let n = end - start;
@@ -173,7 +173,7 @@ fn reference(lane: &Lane<'_>, range: std::ops::Range<u64>, width: usize) -> Colu
 }
 
 /// Bitwise equality (NaN equals NaN), with a readable diff on failure.
-fn same(got: &Columns, want: &Columns) -> Result<(), TestCaseError> {
+pub(super) fn same(got: &Columns, want: &Columns) -> Result<(), TestCaseError> {
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     prop_assert_eq!(
         (
@@ -209,7 +209,7 @@ fn same(got: &Columns, want: &Columns) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn none() -> (Progress, CancellationToken) {
+pub(super) fn none() -> (Progress, CancellationToken) {
     (Progress::new(None), CancellationToken::new())
 }
 
