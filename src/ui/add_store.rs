@@ -1,1 +1,384 @@
-//! The "Add store…" dialog.
+//! The "Add store…" dialog: a local folder or an S3 bucket, tested in the background, added to
+//! the stores panel and kept in the app's settings.
+//!
+//! The secret key is typed into a password field and kept in memory for the session; it goes
+//! into the settings file only when "Remember secret key" is ticked.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::app::App;
+use super::open::cancel_if;
+use super::requests::{JobRow, Request, take_done};
+use crate::config::Secret;
+use crate::jobs::JobError;
+use crate::settings::{SavedProtocol, SavedStore};
+use crate::store;
+
+/// How long Test connection waits for a store to answer.
+const TEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Test connection's job: top-level folders and arrays, or the library's error.
+type TestJob = Request<(), Result<(usize, usize), String>>;
+
+/// The dialog's fields and its background jobs. No `Debug`: it holds the typed secret.
+pub(crate) struct AddStoreDialog {
+    name: String,
+    protocol: SavedProtocol,
+    folder: String,
+    endpoint: String,
+    bucket: String,
+    location: String,
+    region: String,
+    secure: bool,
+    access_key: String,
+    secret_key: String,
+    remember_secret: bool,
+    /// Test connection: top-level folders and arrays, or the library's error.
+    test_job: Option<TestJob>,
+    /// What the last test said: `Ok` text or an error.
+    test_result: Option<Result<String, String>>,
+    /// Browse…: the folder the system dialog returns.
+    browse_job: Option<Request<(), Option<PathBuf>>>,
+    /// Why Add refused.
+    error: Option<String>,
+}
+
+impl Default for AddStoreDialog {
+    fn default() -> Self {
+        AddStoreDialog {
+            name: String::new(),
+            protocol: SavedProtocol::File,
+            folder: String::new(),
+            endpoint: String::new(),
+            bucket: String::new(),
+            location: String::new(),
+            region: String::new(),
+            secure: true,
+            access_key: String::new(),
+            secret_key: String::new(),
+            remember_secret: false,
+            test_job: None,
+            test_result: None,
+            browse_job: None,
+            error: None,
+        }
+    }
+}
+
+/// What a click in the dialog asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DialogAction {
+    Browse,
+    Test,
+    Add,
+    Cancel,
+}
+
+impl AddStoreDialog {
+    /// The store as it would be saved: the secret key only when it is to be remembered.
+    fn saved(&self) -> SavedStore {
+        let text = |s: &str| s.trim().to_string();
+        let secret = (!self.secret_key.is_empty()).then(|| Secret::new(self.secret_key.clone()));
+        match self.protocol {
+            SavedProtocol::File => SavedStore {
+                name: text(&self.name),
+                protocol: SavedProtocol::File,
+                folder: Some(PathBuf::from(self.folder.trim())),
+                ..SavedStore::default()
+            },
+            SavedProtocol::S3 => SavedStore {
+                name: text(&self.name),
+                protocol: SavedProtocol::S3,
+                folder: None,
+                endpoint: text(&self.endpoint),
+                bucket: text(&self.bucket),
+                location: text(&self.location),
+                region: text(&self.region),
+                secure: self.secure,
+                access_key: Some(text(&self.access_key))
+                    .filter(|k| !k.is_empty())
+                    .map(Secret::new),
+                secret_key: secret.filter(|_| self.remember_secret),
+            },
+        }
+    }
+
+    /// The typed secret key, for this session.
+    fn session_secret(&self) -> Option<Secret> {
+        (self.protocol == SavedProtocol::S3 && !self.secret_key.is_empty())
+            .then(|| Secret::new(self.secret_key.clone()))
+    }
+
+    /// The dialog's running jobs, for the jobs panel.
+    pub(crate) fn job_rows(&self) -> Vec<JobRow> {
+        let mut rows = Vec::new();
+        if let Some(r) = &self.test_job {
+            rows.push(JobRow::of(r));
+        }
+        if let Some(r) = &self.browse_job {
+            rows.push(JobRow::of(r));
+        }
+        rows
+    }
+
+    /// Cancels the job numbered `id` if it is one of the dialog's.
+    pub(crate) fn cancel(&self, id: u64) {
+        cancel_if(self.test_job.as_ref(), id);
+        cancel_if(self.browse_job.as_ref(), id);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui) -> Option<DialogAction> {
+        let mut action = None;
+        ui.set_max_width(480.0);
+        ui.heading("Add store");
+        ui.add_space(4.0);
+        egui::Grid::new("add_store_grid")
+            .num_columns(2)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                text_row(ui, "Name:", &mut self.name, "shown in the stores panel", false);
+                ui.label("Protocol:");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.protocol, SavedProtocol::File, "File");
+                    ui.radio_value(&mut self.protocol, SavedProtocol::S3, "S3");
+                });
+                ui.end_row();
+                match self.protocol {
+                    SavedProtocol::File => {
+                        let label = ui.label("Folder:");
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut self.folder)
+                                    .hint_text("a folder of .npy files")
+                                    .desired_width(300.0),
+                            )
+                            .labelled_by(label.id);
+                            let browsing = self.browse_job.is_some();
+                            if ui
+                                .add_enabled(!browsing, egui::Button::new("Browse…"))
+                                .on_hover_text("Choose the folder")
+                                .clicked()
+                            {
+                                action = Some(DialogAction::Browse);
+                            }
+                        });
+                        ui.end_row();
+                    }
+                    SavedProtocol::S3 => {
+                        text_row(ui, "Endpoint:", &mut self.endpoint, "host:port or a URL", false);
+                        text_row(ui, "Bucket:", &mut self.bucket, "", false);
+                        text_row(ui, "Location:", &mut self.location, "key prefix (may be empty)", false);
+                        text_row(ui, "Region:", &mut self.region, "optional", false);
+                        ui.label("");
+                        ui.checkbox(&mut self.secure, "Use https")
+                            .on_hover_text("For an endpoint given without http:// or https://");
+                        ui.end_row();
+                        text_row(ui, "Access key:", &mut self.access_key, "", false);
+                        text_row(ui, "Secret key:", &mut self.secret_key, "", true);
+                        ui.label("");
+                        ui.checkbox(&mut self.remember_secret, "Remember secret key")
+                            .on_hover_text(
+                                "Keep the secret key in npyscope's settings file (readable only by you); otherwise it is forgotten when npyscope closes",
+                            );
+                        ui.end_row();
+                    }
+                }
+            });
+        ui.add_space(6.0);
+        match &self.test_result {
+            _ if self.test_job.is_some() => {
+                ui.label("Testing…");
+            }
+            Some(Ok(text)) => {
+                ui.label(text);
+            }
+            Some(Err(err)) => {
+                ui.add(
+                    egui::Label::new(egui::RichText::new(err).color(ui.visuals().error_fg_color))
+                        .wrap(),
+                );
+            }
+            None => {}
+        }
+        if let Some(err) = &self.error {
+            ui.add(
+                egui::Label::new(egui::RichText::new(err).color(ui.visuals().error_fg_color))
+                    .wrap(),
+            );
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    self.test_job.is_none(),
+                    egui::Button::new("Test connection"),
+                )
+                .on_hover_text("Open the store and list its top level")
+                .clicked()
+            {
+                action = Some(DialogAction::Test);
+            }
+            if ui
+                .button("Add")
+                .on_hover_text("Add the store to the stores panel and to npyscope's settings")
+                .clicked()
+            {
+                action = Some(DialogAction::Add);
+            }
+            if ui.button("Cancel").clicked() {
+                action = Some(DialogAction::Cancel);
+            }
+        });
+        if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            action = Some(DialogAction::Cancel);
+        }
+        action
+    }
+}
+
+/// One labelled text field of the grid (the label names the field for screen readers).
+fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, password: bool) {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .hint_text(hint)
+            .password(password)
+            .desired_width(300.0),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+}
+
+impl App {
+    /// Shows the Add store dialog while it is open and applies its buttons.
+    pub(crate) fn add_store_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.open_state.add_store else {
+            return;
+        };
+        let response =
+            egui::Modal::new(egui::Id::unique("add_store")).show(ctx, |ui| dialog.ui(ui));
+        match response.inner {
+            Some(DialogAction::Cancel) => self.open_state.add_store = None,
+            Some(DialogAction::Browse) => self.browse_folder(),
+            Some(DialogAction::Test) => self.test_connection(),
+            Some(DialogAction::Add) => self.add_from_dialog(),
+            None => {}
+        }
+    }
+
+    /// Takes the results of the dialog's jobs.
+    pub(crate) fn poll_add_store(&mut self) {
+        let Some(dialog) = &mut self.open_state.add_store else {
+            return;
+        };
+        if let Some(((), outcome)) = take_done(&mut dialog.test_job) {
+            dialog.test_result = Some(match outcome {
+                Ok(Ok((folders, arrays))) => {
+                    Ok(format!("Connected: {folders} folders, {arrays} arrays"))
+                }
+                Ok(Err(err)) => Err(err),
+                Err(JobError::Cancelled) => Err("the test was cancelled".to_string()),
+                Err(err) => Err(err.to_string()),
+            });
+        }
+        if let Some(((), outcome)) = take_done(&mut dialog.browse_job)
+            && let Ok(Some(folder)) = outcome
+        {
+            dialog.folder = folder.display().to_string();
+            if dialog.name.trim().is_empty()
+                && let Some(name) = folder.file_name()
+            {
+                dialog.name = name.to_string_lossy().into_owned();
+            }
+        }
+    }
+
+    /// Asks the system for the store's folder (in a job: the dialog blocks).
+    fn browse_folder(&mut self) {
+        let job = self.jobs.spawn("Choosing a folder", |_, _| async {
+            tokio::task::spawn_blocking(|| {
+                rfd::FileDialog::new()
+                    .set_title("Choose the store's folder")
+                    .pick_folder()
+            })
+            .await
+            .ok()
+            .flatten()
+        });
+        if let Some(dialog) = &mut self.open_state.add_store {
+            dialog.browse_job = Some(Request::new((), job));
+        }
+    }
+
+    /// Opens the store of the dialog's fields and lists its top level, in a job.
+    fn test_connection(&mut self) {
+        let working_dir = self.options.config_env.working_dir.clone();
+        let Some(dialog) = &mut self.open_state.add_store else {
+            return;
+        };
+        dialog.error = None;
+        let spec = match dialog
+            .saved()
+            .to_spec(dialog.session_secret().as_ref(), &working_dir)
+        {
+            Ok(spec) => spec,
+            Err(err) => {
+                dialog.test_result = Some(Err(err));
+                return;
+            }
+        };
+        let name = spec.name.clone();
+        let label = format!("Testing store {name}");
+        let job = self.jobs.spawn(label, move |_, _| async move {
+            let work = async move {
+                let store = tokio::task::spawn_blocking(move || store::open_shared(spec))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                let level = store.browse("").await.map_err(|e| e.to_string())?;
+                Ok((level.folders.len(), level.objects.len()))
+            };
+            tokio::time::timeout(TEST_TIMEOUT, work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(format!(
+                        "store \"{name}\" did not answer within {} s; check the endpoint and the network",
+                        TEST_TIMEOUT.as_secs()
+                    ))
+                })
+        });
+        dialog.test_result = None;
+        dialog.test_job = Some(Request::new((), job));
+    }
+
+    /// Adds the dialog's store to the stores panel (shown once open) and to the settings.
+    fn add_from_dialog(&mut self) {
+        let working_dir = self.options.config_env.working_dir.clone();
+        let taken: Vec<String> = self.stores.iter().map(|s| s.name.clone()).collect();
+        let Some(dialog) = &mut self.open_state.add_store else {
+            return;
+        };
+        let saved = dialog.saved();
+        let spec = match saved.to_spec(dialog.session_secret().as_ref(), &working_dir) {
+            Ok(spec) => spec,
+            Err(err) => {
+                dialog.error = Some(err);
+                return;
+            }
+        };
+        if taken.contains(&spec.name) {
+            dialog.error = Some(format!(
+                "a store named \"{}\" is already in the stores panel; choose another name",
+                spec.name
+            ));
+            return;
+        }
+        self.open_state.add_store = None;
+        self.add_store(Ok(spec));
+        self.show_when_open = Some((self.stores.len() - 1, String::new()));
+        self.note = Some(format!("Added store {}", saved.name));
+        self.open_state.settings.stores.push(saved);
+        self.save_settings();
+    }
+}
