@@ -1,0 +1,1223 @@
+//! [`PlotPanel`]: what the centre panel plots of the array last previewed, loaded or memory-mapped: modes
+//! (Line, Stacked, Image), channel choice, gain and offset, the row window, a level-of-detail overview built in
+//! the background for big whole arrays, and statistics of the visible window.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use egui::{Color32, RichText};
+use egui_plot::{Plot, PlotBounds, PlotPoint};
+
+use super::data::PlotData;
+use super::envelope::{self, EnvelopeItem, SharedMesh, TextureItem, TraceStyle};
+use super::export::{ExportState, ExportView, export_buttons_ui};
+use super::image::ImageView;
+use super::traces::{
+    self, LaneSpec, Layout, Mode, PYRAMID_ROWS, Pyramids, TraceRequest, Traces, default_layout,
+};
+use crate::array::ComplexPart;
+use crate::jobs::Jobs;
+use crate::npy::ScalarKind;
+use crate::signal::{self, Pyramid};
+use crate::ui::app::PREVIEW_ROWS;
+use crate::ui::format;
+use crate::ui::requests::{JobRow, Request, take_done};
+use crate::view;
+
+/// Statistics lines shown at most (then "...").
+const MAX_STATS_LINES: usize = 8;
+/// Samples one statistics line reads at most (more: every n-th sample).
+const STATS_BUDGET: u64 = 1 << 22;
+/// Stacked traces named at the plot's left edge at most (more would overlap).
+const MAX_TRACE_LABELS: usize = 64;
+/// Samples the default offset estimate reads per channel.
+const SPREAD_SAMPLES: usize = 20_000;
+
+/// Where the plotted data came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A row window read by Preview.
+    Preview,
+    /// The whole array, in memory.
+    Loaded,
+    /// The whole array, memory-mapped.
+    Mapped,
+}
+
+/// A pyramid job's result: the spec it was built for and one pyramid per channel.
+type PyramidResult = Result<Vec<(usize, Pyramid)>, String>;
+
+/// The plot panel's state; see the [module documentation](self).
+pub(crate) struct PlotPanel {
+    /// The array's store path.
+    path: String,
+    /// The bytes plotted.
+    data: PlotData,
+    /// Preview, Loaded or Memory-mapped (the title).
+    source: Source,
+    /// Shown under the title (a remote preview's caveat).
+    note: Option<String>,
+    /// Where background work (overview, export) runs.
+    jobs: Jobs,
+    /// What the array's shape and dtype allow (value, text, empty, plot).
+    layout: Layout,
+    /// The mode chosen.
+    mode: Mode,
+    /// Field, complex part and axes of the channels.
+    spec: LaneSpec,
+    /// Numeric leaf fields of a structured dtype (the Field menu).
+    fields: Vec<Vec<String>>,
+    /// The chosen values are complex (the Part menu).
+    complex: bool,
+    /// The Channels box's text.
+    channels_text: String,
+    /// The channels shown, in order (the last text that parsed).
+    channels: Vec<usize>,
+    /// Why the Channels text does not parse.
+    channels_error: Option<String>,
+    /// Values are multiplied by this.
+    gain: f64,
+    /// Stacked trace k sits at k * offset.
+    offset: f64,
+    /// The spec and channels the offset was estimated for (re-estimated when they change).
+    offset_for: Option<(LaneSpec, Vec<usize>)>,
+    /// The Sampling rate box's text (empty: x in rows).
+    rate_text: String,
+    /// Bumped when the data, spec or pyramids change (part of every cache key).
+    generation: u64,
+    /// The envelopes of the last request (a still view recomputes nothing).
+    traces: Option<(TraceRequest, Arc<Traces>)>,
+    /// Bumped when the traces or their style change (the mesh cache's key).
+    mesh_generation: u64,
+    /// What the mesh generation was bumped for.
+    mesh_inputs: Option<(TraceRequest, TraceStyle)>,
+    /// The traces' mesh, built once per view by the plot item.
+    mesh: SharedMesh,
+    /// The heatmap texture and its request.
+    heat: Option<(TraceRequest, egui::TextureHandle)>,
+    /// The statistics lines and what they were computed for.
+    stats: Option<(StatsKey, Vec<String>)>,
+    /// Level-of-detail pyramids per channel (whole data of many rows).
+    pyramids: Pyramids,
+    /// The overview being built.
+    pyramid_job: Option<Request<LaneSpec, PyramidResult>>,
+    /// How the overview stands, for the status line.
+    pyramid_note: Option<String>,
+    /// No new pyramid job for this spec (one was cancelled or failed).
+    pyramids_stopped: bool,
+    /// A preview window the app should read next.
+    requested_rows: Option<Range<u64>>,
+    /// Start row typed into the Rows box of a preview.
+    window_start: u64,
+    /// The next frame resets the plot's bounds (new data).
+    reset: bool,
+    /// Visible x range in sample indices (last frame).
+    visible: Range<f64>,
+    /// Set the x range (sample indices) on the next frame.
+    goto: Option<Range<f64>>,
+    /// Fit the y axis to the traces on the next frame (channels changed).
+    fit_y: bool,
+    /// The last frame drew a heatmap.
+    drawn_heatmap: bool,
+    /// The sampling rate the plot's x axis was last drawn with (a change resets the bounds).
+    drawn_rate: Option<f64>,
+    /// Largest |value| estimate of the channels shown (y extent of a Line view).
+    extent: f64,
+    /// The plot's data frame in pixels (last frame).
+    plot_size: egui::Vec2,
+    /// The Image mode.
+    image: ImageView,
+    /// Export of the shown rows and of the plot.
+    export: ExportState,
+    /// The traces plot's rectangle last frame (Save PNG).
+    plot_rect: Option<egui::Rect>,
+}
+
+/// What the statistics lines depend on.
+#[derive(Clone, Debug, PartialEq)]
+struct StatsKey {
+    /// Held sample indices of the window.
+    range: Range<u64>,
+    /// Channels shown.
+    channels: Vec<usize>,
+    /// Field, part and axes.
+    spec: LaneSpec,
+    /// Data generation.
+    generation: u64,
+}
+
+impl PlotPanel {
+    /// A panel over `data` (the array at `path`), with `note` shown under the title.
+    pub(crate) fn new(
+        path: String,
+        data: PlotData,
+        source: Source,
+        note: Option<String>,
+        jobs: &Jobs,
+        save_path: Option<PathBuf>,
+    ) -> PlotPanel {
+        let mut shape = data.shape().to_vec();
+        if let Some(rows) = shape.first_mut() {
+            *rows = data.total_rows();
+        }
+        let layout = default_layout(&shape, data.dtype());
+        let mode = match layout {
+            Layout::Plot(mode) => mode,
+            _ => Mode::Line,
+        };
+        let fields = traces::numeric_fields(data.dtype());
+        let spec = LaneSpec {
+            field: fields.first().cloned().unwrap_or_default(),
+            ..LaneSpec::default()
+        };
+        let window_start = data.first_row();
+        let mut panel = PlotPanel {
+            path,
+            data,
+            source,
+            note,
+            jobs: jobs.clone(),
+            layout,
+            mode,
+            spec,
+            fields,
+            complex: false,
+            channels_text: String::new(),
+            channels: Vec::new(),
+            channels_error: None,
+            gain: 1.0,
+            offset: 1.0,
+            offset_for: None,
+            rate_text: String::new(),
+            generation: 0,
+            traces: None,
+            mesh_generation: 0,
+            mesh_inputs: None,
+            mesh: SharedMesh::default(),
+            heat: None,
+            stats: None,
+            pyramids: Pyramids::new(),
+            pyramid_job: None,
+            pyramid_note: None,
+            pyramids_stopped: false,
+            requested_rows: None,
+            window_start,
+            reset: true,
+            visible: 0.0..1.0,
+            goto: None,
+            fit_y: false,
+            drawn_rate: None,
+            drawn_heatmap: false,
+            extent: 1.0,
+            plot_size: egui::vec2(600.0, 200.0),
+            image: ImageView::new(),
+            export: ExportState::new(save_path),
+            plot_rect: None,
+        };
+        panel.spec_changed();
+        panel
+    }
+
+    /// Replaces `slot` with a panel over new data; a new window of the array already shown keeps the
+    /// user's choices (mode, channels, gain, offset, sampling rate).
+    pub(crate) fn present(slot: &mut Option<PlotPanel>, panel: PlotPanel) {
+        let mut old = slot.take();
+        let mut old_export = old
+            .as_mut()
+            .map(|o| std::mem::replace(&mut o.export, ExportState::new(None)));
+        let keep = old.filter(|old| {
+            old.path == panel.path
+                && old.source == Source::Preview
+                && panel.source == Source::Preview
+                && old.data.dtype() == panel.data.dtype()
+                && old.data.shape().get(1..) == panel.data.shape().get(1..)
+        });
+        let mut panel = panel;
+        if let Some(old) = &mut old_export {
+            // An export under way finishes whatever is shown next.
+            std::mem::swap(&mut panel.export, old);
+        }
+        if let Some(old) = keep {
+            panel.mode = old.mode;
+            panel.spec = old.spec;
+            panel.channels_text = old.channels_text;
+            panel.channels = old.channels;
+            panel.channels_error = old.channels_error;
+            panel.gain = old.gain;
+            panel.offset = old.offset;
+            panel.offset_for = old.offset_for;
+            panel.extent = old.extent;
+            panel.rate_text = old.rate_text;
+        }
+        *slot = Some(panel);
+    }
+
+    /// The row window the user asked to preview next (taken once).
+    pub(crate) fn take_requested_rows(&mut self) -> Option<Range<u64>> {
+        self.requested_rows.take()
+    }
+
+    /// The array's store path.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The panel's background jobs (the overview being built, an export), for the jobs bar.
+    pub(crate) fn job_rows(&self) -> Vec<JobRow> {
+        let mut rows: Vec<JobRow> = self.pyramid_job.iter().map(JobRow::of).collect();
+        rows.extend(self.export.job_rows());
+        rows
+    }
+
+    /// Cancels the panel's job numbered `id`, if it is one of them.
+    pub(crate) fn cancel_job(&mut self, id: u64) {
+        if let Some(r) = &self.pyramid_job
+            && r.handle.id() == id
+        {
+            r.handle.cancel();
+        }
+        self.export.cancel(id);
+    }
+
+    /// The export buttons for `rows` (stored-array rows) and the plot at `plot_rect`.
+    fn export_ui(&mut self, ui: &mut egui::Ui, rows: Range<u64>, plot_rect: Option<egui::Rect>) {
+        // The outcome is shown beside the buttons.
+        let _ = self.export.poll(ui.ctx(), &self.jobs);
+        let name = format::file_name(&self.path);
+        let stem = name.strip_suffix(".npy").unwrap_or(name);
+        let view = ExportView {
+            data: &self.data,
+            stem,
+            rows,
+            plot_rect,
+        };
+        if let Some(action) = export_buttons_ui(ui, &mut self.export, &view) {
+            self.export.start(&self.jobs, action);
+        }
+    }
+
+    /// The title: where the data came from.
+    pub(crate) fn title(&self) -> String {
+        match self.source {
+            Source::Preview => {
+                let first = self.data.first_row();
+                let held = self.data.shape().first().copied().unwrap_or(1);
+                format!(
+                    "Preview rows {}-{} of {}",
+                    thousands(first),
+                    thousands(first + held),
+                    thousands(self.data.total_rows())
+                )
+            }
+            Source::Loaded => "Loaded".to_string(),
+            Source::Mapped => "Memory-mapped".to_string(),
+        }
+    }
+
+    /// Field, part or axes changed: channels, pyramids and caches start over.
+    fn spec_changed(&mut self) {
+        self.complex = traces::leaf_scalar(self.data.dtype(), &self.spec.field)
+            .is_some_and(|s| matches!(s.kind, ScalarKind::Complex(_)));
+        let count = self.channel_count();
+        let parsed = view::parse_channels(&self.channels_text, count);
+        match parsed {
+            Ok(channels) if !self.channels_text.is_empty() => self.channels = channels,
+            _ => {
+                self.channels = view::default_channels(count);
+                self.channels_text = view::format_channels(&self.channels);
+                self.channels_error = None;
+            }
+        }
+        self.pyramids.clear();
+        self.pyramid_job = None;
+        self.pyramids_stopped = false;
+        self.generation += 1;
+        self.offset_for = None;
+        self.start_pyramids();
+    }
+
+    /// Channels under the current spec.
+    fn channel_count(&self) -> usize {
+        usize::try_from(self.spec.channel_count(&self.data)).unwrap_or(usize::MAX)
+    }
+
+    /// Starts building pyramids of all channels (whole data of more than 2^20 samples), one pass.
+    fn start_pyramids(&mut self) {
+        let samples = self.spec.samples(&self.data);
+        if !self.data.is_whole()
+            || samples <= PYRAMID_ROWS
+            || self.pyramid_job.is_some()
+            || self.pyramids_stopped
+            || !matches!(self.mode, Mode::Line | Mode::Stacked)
+        {
+            return;
+        }
+        let count = self.channel_count();
+        // All channels when there are not too many (one pass builds them all), else the ones shown.
+        let wanted: Vec<usize> = if count <= 1024 {
+            (0..count).collect()
+        } else {
+            self.channels.clone()
+        };
+        let wanted: Vec<usize> = wanted
+            .into_iter()
+            .filter(|c| !self.pyramids.contains_key(c))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let data = self.data.clone();
+        let spec = self.spec.clone();
+        let key = spec.clone();
+        let label = format!("Building overview of {}", format::file_name(&self.path));
+        let handle = self.jobs.spawn(label, move |progress, cancel| async move {
+            tokio::task::spawn_blocking(move || -> PyramidResult {
+                let lanes = wanted
+                    .iter()
+                    .map(|&c| spec.lane(&data, c))
+                    .collect::<Result<Vec<_>, String>>()?;
+                progress.set_total(samples.saturating_mul(lanes.len() as u64));
+                let built =
+                    signal::build_many(&lanes, &progress, &cancel).map_err(|e| e.to_string())?;
+                Ok(wanted.into_iter().zip(built).collect())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        });
+        self.pyramid_note = Some(
+            "Building the overview; zoomed-out views are approximate until it is ready".to_string(),
+        );
+        self.pyramid_job = Some(Request::new(key, handle));
+    }
+
+    /// Takes a finished pyramid job's result.
+    fn poll_pyramids(&mut self) {
+        let Some((spec, outcome)) = take_done(&mut self.pyramid_job) else {
+            return;
+        };
+        if spec != self.spec {
+            return;
+        }
+        match outcome {
+            Ok(Ok(built)) => {
+                for (c, p) in built {
+                    self.pyramids.insert(c, Arc::new(p));
+                }
+                self.pyramid_note = None;
+                self.generation += 1;
+                // Channels chosen while it was built (more than 1,024 channels: only those shown).
+                self.start_pyramids();
+            }
+            Ok(Err(err)) => {
+                self.pyramids_stopped = true;
+                self.pyramid_note = Some(if err == signal::SignalError::Cancelled.to_string() {
+                    "Overview cancelled: zoomed-out views read every n-th sample".to_string()
+                } else {
+                    format!("No overview: {err}")
+                });
+            }
+            Err(_) => {
+                self.pyramids_stopped = true;
+                self.pyramid_note =
+                    Some("Overview cancelled: zoomed-out views read every n-th sample".to_string());
+            }
+        }
+    }
+
+    /// Draws the panel in exactly the space `ui` has left: content that would overflow is clipped
+    /// rather than growing the panel (a growing panel moves every widget from frame to frame).
+    pub(crate) fn ui(&mut self, ui: &mut egui::Ui) {
+        let rect = ui.available_rect_before_wrap();
+        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect).layout(*ui.layout()));
+        child.set_clip_rect(rect.intersect(ui.clip_rect()));
+        self.contents_ui(&mut child);
+        ui.advance_cursor_after_rect(rect);
+    }
+
+    /// The panel's contents.
+    fn contents_ui(&mut self, ui: &mut egui::Ui) {
+        self.poll_pyramids();
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(self.title());
+            ui.label(format!(
+                "{} {} {}",
+                format::file_name(&self.path),
+                format::shape(self.data.shape()),
+                self.data.dtype().display_name()
+            ));
+        });
+        if let Some(note) = &self.note {
+            ui.add(egui::Label::new(RichText::new(note).small()).wrap());
+        }
+        match self.layout {
+            Layout::Value => return self.value_ui(ui),
+            Layout::Text => {
+                ui.label("text dtype, not plotted");
+                return;
+            }
+            Layout::Empty => {
+                ui.label("The array has no elements; there is nothing to plot.");
+                return;
+            }
+            Layout::Plot(_) => {}
+        }
+        self.mode_ui(ui);
+        if self.mode == Mode::Image {
+            self.image_ui(ui);
+            return;
+        }
+        self.controls_ui(ui);
+        self.window_ui(ui);
+        self.traces_ui(ui);
+    }
+
+    /// A 0-d array: its value.
+    fn value_ui(&self, ui: &mut egui::Ui) {
+        let text = match self.spec.lane(&self.data, 0) {
+            Ok(lane) => match lane.get(0) {
+                Some(v) => format!("Value: {v}"),
+                None => "The value could not be read".to_string(),
+            },
+            Err(err) => format!("Value not shown: {err}"),
+        };
+        ui.label(text);
+    }
+
+    /// The mode buttons and the Transpose toggle.
+    fn mode_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            for mode in Mode::ALL {
+                if ui
+                    .add(egui::Button::selectable(self.mode == mode, mode.label()))
+                    .clicked()
+                    && self.mode != mode
+                {
+                    self.mode = mode;
+                    self.reset = true;
+                    self.start_pyramids();
+                }
+            }
+            if self.mode != Mode::Image && LaneSpec::can_transpose(&self.data, &self.spec.field) {
+                let mut transposed = self.spec.transposed;
+                if ui
+                    .checkbox(&mut transposed, "Transpose")
+                    .on_hover_text("Channels are the rows (a (C, T) array)")
+                    .changed()
+                {
+                    self.spec.transposed = transposed;
+                    self.channels_text.clear();
+                    self.reset = true;
+                    self.spec_changed();
+                }
+            }
+        });
+    }
+
+    /// The image area (the image view's, when there is one).
+    fn image_ui(&mut self, ui: &mut egui::Ui) {
+        let first = self.data.first_row();
+        let held = self.data.shape().first().copied().unwrap_or(1);
+        let rows = self
+            .image
+            .export_rows(&self.data)
+            .unwrap_or(first..first + held);
+        let rect = self.image.plot_rect();
+        self.export_ui(ui, rows, rect);
+        self.image
+            .ui(ui, &self.data, &self.spec.field, self.spec.part);
+    }
+
+    /// Channels, gain, offset, sampling rate, field and part.
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        let count = self.channel_count();
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("Channels");
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.channels_text)
+                        .hint_text("e.g. 0-31 or 40,41")
+                        .desired_width(120.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(format!(
+                    "Channels 0 to {} (ranges and lists)",
+                    count.saturating_sub(1)
+                ));
+            if edit.changed() {
+                match view::parse_channels(&self.channels_text, count) {
+                    Ok(channels) => {
+                        self.channels = channels;
+                        self.channels_error = None;
+                        self.start_pyramids();
+                    }
+                    Err(err) => self.channels_error = Some(err.to_string()),
+                }
+            }
+            let label = ui.label("Gain");
+            ui.add(egui::DragValue::new(&mut self.gain).speed(0.01))
+                .labelled_by(label.id);
+            if self.mode == Mode::Stacked {
+                let label = ui.label("Offset");
+                let speed = (self.offset.abs() * 0.01).max(1e-6);
+                ui.add(egui::DragValue::new(&mut self.offset).speed(speed))
+                    .labelled_by(label.id);
+            }
+            let label = ui.label("Sampling rate (Hz)");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.rate_text)
+                    .hint_text("none: x in rows")
+                    .desired_width(80.0),
+            )
+            .labelled_by(label.id);
+            if !self.fields.is_empty() {
+                let mut chosen = self.spec.field.clone();
+                egui::ComboBox::from_label("Field")
+                    .selected_text(chosen.join("."))
+                    .show_ui(ui, |ui| {
+                        for f in &self.fields {
+                            ui.selectable_value(&mut chosen, f.clone(), f.join("."));
+                        }
+                    });
+                if chosen != self.spec.field {
+                    self.spec.field = chosen;
+                    self.spec.transposed = false;
+                    self.channels_text.clear();
+                    self.reset = true;
+                    self.spec_changed();
+                }
+            }
+            if self.complex {
+                let mut part = self.spec.part;
+                egui::ComboBox::from_label("Part")
+                    .selected_text(part_name(part))
+                    .show_ui(ui, |ui| {
+                        for p in [
+                            ComplexPart::Real,
+                            ComplexPart::Imag,
+                            ComplexPart::Magnitude,
+                            ComplexPart::Phase,
+                        ] {
+                            ui.selectable_value(&mut part, p, part_name(p));
+                        }
+                    });
+                if part != self.spec.part {
+                    self.spec.part = part;
+                    self.reset = true;
+                    self.spec_changed();
+                }
+            }
+        });
+        if let Some(err) = &self.channels_error {
+            ui.colored_label(ui.visuals().error_fg_color, err);
+        }
+        if !self.rate_text.trim().is_empty() && self.rate().is_none() {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                "The sampling rate must be a positive number of hertz; clear it to show rows",
+            );
+        }
+    }
+
+    /// The sampling rate typed, when it is a positive number.
+    fn rate(&self) -> Option<f64> {
+        self.rate_text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite() && *r > 0.0)
+    }
+
+    /// Plot x per sample index.
+    fn x_scale(&self) -> f64 {
+        self.rate().map_or(1.0, |r| 1.0 / r)
+    }
+
+    /// The row window: a preview asks the app for another window; whole data moves the view.
+    fn window_ui(&mut self, ui: &mut egui::Ui) {
+        let total = self.spec.total_samples(&self.data);
+        let first = self.spec.first_index(&self.data);
+        let held = self.spec.samples(&self.data);
+        ui.horizontal_wrapped(|ui| {
+            if !self.data.is_whole() && !self.spec.transposed {
+                let label = ui.label("Rows");
+                let max_start = total.saturating_sub(1);
+                let drag = ui
+                    .add(egui::DragValue::new(&mut self.window_start).range(0..=max_start))
+                    .labelled_by(label.id)
+                    .on_hover_text("First row of the window to preview");
+                if drag.drag_stopped() || (drag.changed() && !drag.dragged()) {
+                    self.request_window(self.window_start);
+                }
+                if ui
+                    .add_enabled(first > 0, egui::Button::new("< Earlier"))
+                    .on_hover_text("Preview the window before this one (PageUp)")
+                    .clicked()
+                {
+                    self.request_window(first.saturating_sub(PREVIEW_ROWS));
+                }
+                if ui
+                    .add_enabled(first + held < total, egui::Button::new("Later >"))
+                    .on_hover_text("Preview the window after this one (PageDown)")
+                    .clicked()
+                {
+                    self.request_window(first + held);
+                }
+                ui.label(format!("Window: rows {}..{}", first, first + held));
+            } else if held > 1 {
+                let width = (self.visible.end - self.visible.start).max(1.0);
+                let max_start = (held as f64 - width).max(0.0);
+                let mut start = self.visible.start.clamp(0.0, max_start);
+                let label = ui.label(if self.spec.transposed {
+                    "Columns"
+                } else {
+                    "Rows"
+                });
+                let slider = ui
+                    .add(
+                        egui::Slider::new(&mut start, 0.0..=max_start.max(1.0))
+                            .integer()
+                            .show_value(true),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text("Move the visible rows");
+                if slider.changed() {
+                    self.goto = Some(start..start + width);
+                }
+            }
+        });
+    }
+
+    /// Asks the app for the preview window starting at `start`.
+    fn request_window(&mut self, start: u64) {
+        let total = self.data.total_rows();
+        let start = start.min(total.saturating_sub(1));
+        self.window_start = start;
+        self.requested_rows = Some(start..(start + PREVIEW_ROWS).min(total));
+    }
+
+    /// The traces (or the heatmap), the status line and the statistics.
+    fn traces_ui(&mut self, ui: &mut egui::Ui) {
+        let held = self.spec.samples(&self.data);
+        let x0 = self.spec.first_index(&self.data) as f64;
+        self.ensure_offset();
+        let offset = if self.mode == Mode::Stacked {
+            self.offset
+        } else {
+            0.0
+        };
+        let shown = self.channels.len();
+        let heatmap = shown > 1 && traces::use_heatmap(shown, self.plot_size.y);
+        // The visible window in held sample indices, from the last frame's bounds.
+        let lo = (self.visible.start - x0).floor().max(0.0) as u64;
+        let hi = ((self.visible.end - x0).ceil().max(0.0) as u64).min(held);
+        let range = if hi > lo { lo..hi } else { 0..held };
+        let width = (self.plot_size.x.round() as usize).clamp(1, signal::MAX_WIDTH);
+        let req = TraceRequest {
+            range: range.clone(),
+            width,
+            channels: self.channels.clone(),
+            spec: self.spec.clone(),
+            generation: self.generation,
+        };
+        let traces = match &self.traces {
+            Some((r, t)) if *r == req => Arc::clone(t),
+            _ => {
+                let t = Arc::new(traces::compute(&self.data, &req, &self.pyramids));
+                self.traces = Some((req.clone(), Arc::clone(&t)));
+                t
+            }
+        };
+        let style = TraceStyle {
+            gain: self.gain,
+            offset,
+            x_scale: self.x_scale(),
+            steps: traces.steps,
+        };
+        if self.mesh_inputs.as_ref() != Some(&(req.clone(), style)) {
+            self.mesh_generation += 1;
+            self.mesh_inputs = Some((req.clone(), style));
+        }
+
+        // Status line: honest about what is drawn.
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "{} channel{} shown",
+                shown,
+                if shown == 1 { "" } else { "s" }
+            ));
+            if traces.raw {
+                ui.label("every sample");
+            } else if traces.samples_per_column > 0.0 {
+                ui.label(format!("{:.0} samples per pixel, min/max", traces.samples_per_column));
+            }
+            if traces.stride > 1 {
+                ui.label(format!("approximate: every {}th sample", traces.stride));
+            }
+            if heatmap {
+                ui.label(format!(
+                    "Heatmap: {shown} channels do not fit as traces in {:.0} pixel rows; colour is the largest |value| per column. Select fewer channels for traces.",
+                    self.plot_size.y
+                ));
+            }
+            if let Some(note) = &self.pyramid_note {
+                ui.label(note);
+            }
+            for err in traces.errors.iter().take(2) {
+                ui.colored_label(ui.visuals().error_fg_color, err);
+            }
+        });
+
+        let first = self.spec.first_index(&self.data);
+        let export_rows = if self.spec.transposed {
+            let rows = self.data.shape().first().copied().unwrap_or(1);
+            self.data.first_row()..self.data.first_row() + rows
+        } else {
+            first + range.start..first + range.end
+        };
+        self.export_ui(ui, export_rows, self.plot_rect);
+        let stats = self.stats_lines(&range);
+
+        let x_scale = self.x_scale();
+        if self.rate() != self.drawn_rate {
+            // Rows and seconds differ in scale: show the whole range in the new unit.
+            self.drawn_rate = self.rate();
+            self.reset = true;
+        }
+        if heatmap != self.drawn_heatmap {
+            // Heatmap rows are channel positions, traces are values: fit the y axis anew.
+            self.drawn_heatmap = heatmap;
+            self.fit_y = true;
+        }
+        let (y_lo, y_hi) = if heatmap {
+            (-0.5, shown as f64 - 0.5)
+        } else {
+            (self.y_min(offset), self.y_max(offset, shown))
+        };
+        let whole = PlotBounds::from_min_max(
+            [x0 * x_scale, y_lo],
+            [(x0 + held.max(1) as f64) * x_scale, y_hi],
+        );
+        let mut plot = Plot::new("plot_panel")
+            .allow_scroll(false)
+            .x_axis_label(if self.rate().is_some() {
+                "seconds"
+            } else {
+                "row"
+            })
+            .default_x_bounds(whole.min()[0], whole.max()[0].max(whole.min()[0] + 1e-9))
+            .default_y_bounds(whole.min()[1], whole.max()[1].max(whole.min()[1] + 1e-9));
+        if self.reset {
+            plot = plot.reset();
+            self.reset = false;
+        }
+        let goto = self.goto.take();
+        let fit_y = std::mem::take(&mut self.fit_y);
+        let dark = ui.visuals().dark_mode;
+        let heat_texture = if heatmap {
+            Some(self.heat_texture(ui.ctx(), &req, &traces))
+        } else {
+            None
+        };
+        let item_traces = Arc::clone(&traces);
+        let mesh = Arc::clone(&self.mesh);
+        let generation = self.mesh_generation;
+        let y_rows = shown as f64;
+        let labels = self.channels.clone();
+        // Bottom up: the statistics lines first, then the plot fills what is left, so the panel's
+        // content never outgrows it (a panel grows to fit its content).
+        let layout = egui::Layout::bottom_up(egui::Align::Min);
+        let response = ui
+            .with_layout(layout, |ui| {
+                for line in stats.iter().rev() {
+                    ui.label(RichText::new(line).monospace().small());
+                }
+                let plot = plot.height(ui.available_height().max(120.0));
+                plot.show(ui, move |plot_ui| {
+                    if let Some(goto) = goto {
+                        plot_ui.set_plot_bounds_x(goto.start * x_scale..=goto.end * x_scale);
+                    }
+                    if fit_y {
+                        plot_ui.set_plot_bounds_y(whole.range_y());
+                    }
+                    match heat_texture {
+                        Some(texture) => {
+                            let x_lo = item_traces
+                                .traces
+                                .first()
+                                .and_then(|t| t.x.first())
+                                .copied()
+                                .unwrap_or(0.0);
+                            let x_hi = item_traces
+                                .traces
+                                .first()
+                                .and_then(|t| t.x.last())
+                                .copied()
+                                .unwrap_or(1.0);
+                            plot_ui.add(TextureItem::new(
+                                texture,
+                                PlotPoint::new(x_lo * x_scale, -0.5),
+                                PlotPoint::new(x_hi * x_scale, y_rows - 0.5),
+                                PlotBounds::from_min_max(
+                                    [whole.min()[0], -0.5],
+                                    [whole.max()[0], y_rows - 0.5],
+                                ),
+                            ));
+                        }
+                        None => {
+                            plot_ui.add(EnvelopeItem::new(
+                                item_traces,
+                                style,
+                                generation,
+                                mesh,
+                                whole,
+                                dark,
+                            ));
+                            // Stacked traces are named at the left edge, at their baselines.
+                            if offset > 0.0 && labels.len() <= MAX_TRACE_LABELS {
+                                let left = plot_ui.plot_bounds().min()[0];
+                                for (pos, ch) in labels.iter().enumerate() {
+                                    let at = PlotPoint::new(left, traces::baseline(pos, offset));
+                                    plot_ui.text(
+                                        egui_plot::Text::new(
+                                            format!("ch {ch}"),
+                                            at,
+                                            format!("ch {ch}"),
+                                        )
+                                        .anchor(egui::Align2::LEFT_BOTTOM)
+                                        .color(envelope::trace_color(pos, dark)),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    plot_ui.response().hovered()
+                })
+            })
+            .inner;
+        let hovered = response.inner;
+        let bounds = response.transform.bounds();
+        let visible = bounds.min()[0] / x_scale..bounds.max()[0] / x_scale;
+        self.plot_rect = Some(response.response.rect);
+        // The data frame (inside the axes), in pixels: one column per pixel.
+        let size = response.transform.frame().size() * ui.ctx().pixels_per_point();
+        if visible != self.visible || size != self.plot_size {
+            // Bounds moved this frame: the next frame computes the new window.
+            self.visible = visible;
+            self.plot_size = size;
+            ui.ctx().request_repaint();
+        }
+        if hovered {
+            let (up, down) = ui.input(|i| {
+                (
+                    i.key_pressed(egui::Key::PageUp),
+                    i.key_pressed(egui::Key::PageDown),
+                )
+            });
+            self.page(up, down);
+        }
+    }
+
+    /// PageUp/PageDown: another preview window, or the view moved by its width.
+    fn page(&mut self, up: bool, down: bool) {
+        if !up && !down {
+            return;
+        }
+        if !self.data.is_whole() && !self.spec.transposed {
+            let first = self.data.first_row();
+            let held = self.data.shape().first().copied().unwrap_or(1);
+            if up && first > 0 {
+                self.request_window(first.saturating_sub(PREVIEW_ROWS));
+            } else if down && first + held < self.data.total_rows() {
+                self.request_window(first + held);
+            }
+        } else {
+            let width = self.visible.end - self.visible.start;
+            let shift = if up { -width } else { width };
+            self.goto = Some(self.visible.start + shift..self.visible.end + shift);
+        }
+    }
+
+    /// Lower y bound of the whole view.
+    fn y_min(&self, offset: f64) -> f64 {
+        if offset > 0.0 {
+            -offset
+        } else {
+            -self.extent * self.gain.abs().max(1e-12)
+        }
+    }
+
+    /// Upper y bound of the whole view.
+    fn y_max(&self, offset: f64, shown: usize) -> f64 {
+        if offset > 0.0 {
+            shown as f64 * offset
+        } else {
+            self.extent * self.gain.abs().max(1e-12)
+        }
+    }
+
+    /// Estimates the channels' spread when channels or spec changed (a sample of each channel):
+    /// the default stacking offset and the y extent of a Line view; the y axis is fitted again.
+    fn ensure_offset(&mut self) {
+        let key = (self.spec.clone(), self.channels.clone());
+        if self.offset_for.as_ref() == Some(&key) {
+            return;
+        }
+        let ranges: Vec<(f64, f64)> = self
+            .channels
+            .iter()
+            .take(64)
+            .filter_map(|&c| self.spec.lane(&self.data, c).ok())
+            .filter_map(|lane| traces::robust_range(&lane, SPREAD_SAMPLES))
+            .collect();
+        let spreads: Vec<f64> = ranges.iter().map(|(lo, hi)| hi - lo).collect();
+        self.offset = traces::default_offset(&spreads);
+        let extent = ranges
+            .iter()
+            .map(|(lo, hi)| lo.abs().max(hi.abs()))
+            .fold(0.0, f64::max);
+        self.extent = if extent > 0.0 { extent * 1.1 } else { 1.0 };
+        self.offset_for = Some(key);
+        self.fit_y = true;
+    }
+
+    /// The heatmap texture of `traces` (rebuilt when the request changes).
+    fn heat_texture(
+        &mut self,
+        ctx: &egui::Context,
+        req: &TraceRequest,
+        traces: &Traces,
+    ) -> egui::TextureId {
+        if let Some((r, handle)) = &self.heat
+            && r == req
+        {
+            return handle.id();
+        }
+        let values = traces::heat_values(traces);
+        let width = values.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = values.len().max(1);
+        let flat: Vec<f64> = values.iter().flatten().copied().collect();
+        let (lo, hi) = view::percentile_range(&flat, 1.0, 99.0).unwrap_or((0.0, 1.0));
+        let mut pixels = vec![Color32::BLACK; width * height];
+        // Row 0 of the image is the top: the last channel shown.
+        for (pos, row) in values.iter().enumerate() {
+            let y = height - 1 - pos;
+            for (x, v) in row.iter().enumerate() {
+                let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+                let [r, g, b] = view::Colormap::Viridis.rgb(t);
+                pixels[y * width + x] = Color32::from_rgb(r, g, b);
+            }
+        }
+        let image = egui::ColorImage::new([width, height], pixels);
+        let handle = ctx.load_texture("plot_heatmap", image, egui::TextureOptions::NEAREST);
+        let id = handle.id();
+        self.heat = Some((req.clone(), handle));
+        id
+    }
+
+    /// Statistics lines of the visible window (cached per view).
+    fn stats_lines(&mut self, range: &Range<u64>) -> Vec<String> {
+        let key = StatsKey {
+            range: range.clone(),
+            channels: self.channels.clone(),
+            spec: self.spec.clone(),
+            generation: self.generation,
+        };
+        if let Some((k, lines)) = &self.stats
+            && *k == key
+        {
+            return lines.clone();
+        }
+        let n = range.end - range.start;
+        let stride = n.div_ceil(STATS_BUDGET).max(1);
+        let first = self.spec.first_index(&self.data);
+        let mut lines = Vec::new();
+        for &c in self.channels.iter().take(MAX_STATS_LINES) {
+            let line = match self.spec.lane(&self.data, c) {
+                Ok(lane) => {
+                    let lane = traces::strided_lane(&lane, range.clone(), stride);
+                    let s = view::stats(&lane, 0..lane.len as u64);
+                    format!(
+                        "ch {c:>4}: min {} max {} mean {} std {} NaN {}",
+                        num(s.min),
+                        num(s.max),
+                        num(s.mean),
+                        num(s.std),
+                        s.nans
+                    )
+                }
+                Err(err) => format!("ch {c:>4}: {err}"),
+            };
+            lines.push(line);
+        }
+        if self.channels.len() > MAX_STATS_LINES {
+            lines.push(format!(
+                "... {} more channels",
+                self.channels.len() - MAX_STATS_LINES
+            ));
+        }
+        let axis = if self.spec.transposed {
+            "columns"
+        } else {
+            "rows"
+        };
+        let mut header = format!(
+            "Statistics of {axis} {}..{}",
+            first + range.start,
+            first + range.end
+        );
+        if stride > 1 {
+            header.push_str(&format!(" (every {stride}th sample)"));
+        }
+        lines.insert(0, header);
+        self.stats = Some((key, lines.clone()));
+        lines
+    }
+}
+
+/// A complex part's name in the Part menu.
+fn part_name(part: ComplexPart) -> &'static str {
+    match part {
+        ComplexPart::Real => "Real",
+        ComplexPart::Imag => "Imag",
+        ComplexPart::Magnitude => "Magnitude",
+        ComplexPart::Phase => "Phase",
+    }
+}
+
+/// A statistic with 4 significant digits (NaN as "nan").
+fn num(v: f64) -> String {
+    if v.is_nan() {
+        "nan".to_string()
+    } else if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A whole (T, C) float32 array in memory, value `t + 1000 c`.
+    fn whole(rows: u64, channels: u64) -> PlotData {
+        let dtype = crate::npy::DType::Scalar(crate::npy::ScalarType {
+            order: crate::npy::ByteOrder::Little,
+            kind: ScalarKind::Float(4),
+        });
+        let bytes: Vec<u8> = (0..rows)
+            .flat_map(|t| (0..channels).map(move |c| (t + 1000 * c) as f32))
+            .flat_map(f32::to_le_bytes)
+            .collect();
+        let array = crate::array::NdArray::from_parts(&dtype, false, &[rows, channels], &bytes)
+            .expect("an array");
+        PlotData::Memory {
+            array: Arc::new(array),
+            first_row: 0,
+            total_rows: rows,
+        }
+    }
+
+    #[test]
+    fn big_whole_data_builds_pyramids_in_the_background() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .expect("a runtime");
+        let jobs = Jobs::new(runtime.handle().clone(), None);
+        let rows = PYRAMID_ROWS + 5;
+        let mut panel = PlotPanel::new(
+            "a/rec.npy".into(),
+            whole(rows, 3),
+            Source::Loaded,
+            None,
+            &jobs,
+            None,
+        );
+        assert_eq!(panel.mode, Mode::Stacked);
+        assert_eq!(panel.title(), "Loaded");
+        let job = panel.job_rows();
+        assert_eq!(job.len(), 1);
+        assert_eq!(job[0].label, "Building overview of rec.npy");
+        let started = std::time::Instant::now();
+        while panel.pyramids.len() < 3 {
+            assert!(started.elapsed().as_secs() < 60, "the overview never came");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            panel.poll_pyramids();
+        }
+        assert!(panel.job_rows().is_empty());
+        assert!(panel.pyramid_note.is_none());
+        // The pyramid answers exactly what decimation does.
+        let req = TraceRequest {
+            range: 0..rows,
+            width: 500,
+            channels: vec![2],
+            spec: panel.spec.clone(),
+            generation: panel.generation,
+        };
+        let fast = traces::compute(&panel.data, &req, &panel.pyramids);
+        assert_eq!(fast.traces[0].min[0], 2000.0);
+        assert_eq!(
+            fast.traces[0].max.last().copied(),
+            Some((rows - 1 + 2000) as f64)
+        );
+        assert_eq!(fast.stride, 1);
+
+        // A preview window gets no pyramid job; cancelling a job stops it.
+        let small = PlotPanel::new(
+            "a/rec.npy".into(),
+            whole(1000, 3),
+            Source::Loaded,
+            None,
+            &jobs,
+            None,
+        );
+        assert!(small.job_rows().is_empty());
+        let mut cancelled = PlotPanel::new(
+            "a/rec.npy".into(),
+            whole(rows, 3),
+            Source::Loaded,
+            None,
+            &jobs,
+            None,
+        );
+        let id = cancelled.job_rows()[0].id;
+        cancelled.cancel_job(id);
+        let started = std::time::Instant::now();
+        while !cancelled.job_rows().is_empty() {
+            assert!(started.elapsed().as_secs() < 60, "the cancel never landed");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            cancelled.poll_pyramids();
+        }
+        assert!(cancelled.pyramids_stopped);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(3_600_000), "3,600,000");
+    }
+
+    #[test]
+    fn numbers_for_statistics() {
+        assert_eq!(num(f64::NAN), "nan");
+        assert_eq!(num(1.5), "1.5000");
+        assert_eq!(num(123456.0), "1.235e5");
+    }
+}
