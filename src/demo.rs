@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::npy::{ByteOrder, DType, Field, ScalarKind, ScalarType, encode_header};
 
 /// Name of the marker file written last: its presence means the demo store is complete.
-const MARKER: &str = ".npyscope-demo-v1";
+const MARKER: &str = ".npyscope-demo-v2";
 
 /// Environment variable that moves the demo store (tests point it at a temporary folder).
 pub const DEMO_DIR_ENV: &str = "NPYSCOPE_DEMO_DIR";
@@ -57,7 +57,7 @@ pub fn write_demo_store(dir: &Path) -> io::Result<()> {
             &array.data,
         )?;
     }
-    fs::write(dir.join(MARKER), "npyscope demo store, format 1\n")
+    fs::write(dir.join(MARKER), "npyscope demo store, format 2\n")
 }
 
 /// One array of the demo store.
@@ -150,13 +150,9 @@ fn le_f32(values: impl Iterator<Item = f32>) -> Vec<u8> {
 /// Sampling rate of the demo recordings, in Hz.
 const RATE_HZ: f64 = 30_000.0;
 
-fn demo_arrays() -> Vec<DemoArray> {
-    let session = [("subject_id", "mouse01"), ("session", "1")];
-    let mut arrays = Vec::new();
-
-    // 10 s of a 32-channel probe at 30 kHz: noise, 60 Hz hum, and spikes of a few units.
-    let (samples, channels) = (300_000usize, 32usize);
-    let mut rng = Rng(1);
+/// A probe recording of `samples` × `channels` float32: noise, 60 Hz hum, and spikes of a few
+/// units; with the spike times (in samples).
+fn probe_recording(rng: &mut Rng, samples: usize, channels: usize) -> (Vec<f32>, Vec<i64>) {
     let mut wave = vec![0f32; samples * channels];
     for t in 0..samples {
         let hum = 12.0 * (TAU * 60.0 * t as f64 / RATE_HZ).sin();
@@ -166,9 +162,9 @@ fn demo_arrays() -> Vec<DemoArray> {
     }
     let mut spike_times: Vec<i64> = Vec::new();
     let mut t = 0usize;
-    while t < samples - 60 {
+    while t < samples.saturating_sub(60) {
         t += 150 + (rng.uniform() * 3000.0) as usize;
-        if t >= samples - 60 {
+        if t >= samples.saturating_sub(60) {
             break;
         }
         spike_times.push(t as i64);
@@ -181,27 +177,50 @@ fn demo_arrays() -> Vec<DemoArray> {
             }
         }
     }
-    arrays.push(DemoArray {
-        path: object_path("demo_ephys", "recording", &session, "waveform"),
-        dtype: f32_le(),
-        fortran_order: false,
-        shape: vec![samples as u64, channels as u64],
-        data: le_f32(wave.into_iter()),
-    });
-    arrays.push(DemoArray {
-        path: object_path("demo_ephys", "recording", &session, "spike_times"),
-        dtype: scalar(ByteOrder::Little, ScalarKind::Int(8)),
-        fortran_order: false,
-        shape: vec![spike_times.len() as u64],
-        data: spike_times.iter().flat_map(|v| v.to_le_bytes()).collect(),
-    });
-    arrays.push(DemoArray {
-        path: object_path("demo_ephys", "recording", &session, "sampling_rate"),
-        dtype: scalar(ByteOrder::Little, ScalarKind::Float(8)),
-        fortran_order: false,
-        shape: vec![],
-        data: RATE_HZ.to_le_bytes().to_vec(),
-    });
+    (wave, spike_times)
+}
+
+fn demo_arrays() -> Vec<DemoArray> {
+    let session = [("subject_id", "mouse01"), ("session", "1")];
+    let mut arrays = Vec::new();
+
+    // 10 s of a 32-channel probe at 30 kHz for session 1; shorter sessions beside it, so the
+    // recording table has several rows.
+    let mut rng = Rng(1);
+    let mut spike_times: Vec<i64> = Vec::new();
+    for (subject, session_id, seconds) in [
+        ("mouse01", "1", 10),
+        ("mouse01", "2", 3),
+        ("mouse02", "1", 2),
+    ] {
+        let key = [("subject_id", subject), ("session", session_id)];
+        let samples = seconds * RATE_HZ as usize;
+        let (wave, spikes) = probe_recording(&mut rng, samples, 32);
+        arrays.push(DemoArray {
+            path: object_path("demo_ephys", "recording", &key, "waveform"),
+            dtype: f32_le(),
+            fortran_order: false,
+            shape: vec![samples as u64, 32],
+            data: le_f32(wave.into_iter()),
+        });
+        arrays.push(DemoArray {
+            path: object_path("demo_ephys", "recording", &key, "spike_times"),
+            dtype: scalar(ByteOrder::Little, ScalarKind::Int(8)),
+            fortran_order: false,
+            shape: vec![spikes.len() as u64],
+            data: spikes.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        });
+        arrays.push(DemoArray {
+            path: object_path("demo_ephys", "recording", &key, "sampling_rate"),
+            dtype: scalar(ByteOrder::Little, ScalarKind::Float(8)),
+            fortran_order: false,
+            shape: vec![],
+            data: RATE_HZ.to_le_bytes().to_vec(),
+        });
+        if spike_times.is_empty() {
+            spike_times = spikes;
+        }
+    }
 
     // LFP: 16 channels at 2.5 kHz for 60 s, theta and gamma rhythms; stored in Fortran order.
     let (lfp_samples, lfp_channels) = (150_000usize, 16usize);
@@ -276,7 +295,7 @@ fn demo_arrays() -> Vec<DemoArray> {
     let mut event_bytes = Vec::new();
     for &time in spike_times.iter().take(events) {
         event_bytes.extend_from_slice(&(time as f64 / RATE_HZ).to_le_bytes());
-        event_bytes.extend_from_slice(&((time % channels as i64) as i16).to_le_bytes());
+        event_bytes.extend_from_slice(&((time % 32) as i16).to_le_bytes());
         event_bytes.extend_from_slice(&((80.0 + 120.0 * rng.uniform()) as f32).to_le_bytes());
         for i in 0..8 {
             event_bytes

@@ -92,6 +92,21 @@ pub fn parse_datajoint_path(path: &str, layout: &LayoutSettings) -> Option<DjPat
     }
 }
 
+/// The schema and table when `prefix` is a DataJoint table folder (its rows' key folders lie
+/// below it), so the window can show the table's rows rather than its folders.
+pub fn table_folder(prefix: &str, layout: &LayoutSettings) -> Option<(String, String)> {
+    let prefix = prefix.trim_matches('/');
+    let last = prefix.rsplit('/').next()?;
+    if prefix.is_empty() || last.contains('=') {
+        return None;
+    }
+    // A file right inside the table folder parses with no key segments after the table.
+    let token = "x".repeat(layout.token_length.clamp(4, 16));
+    let probe = format!("{prefix}/a_{token}.npy");
+    let parsed = parse_datajoint_path(&probe, layout)?;
+    (parsed.table == last).then_some((parsed.schema, parsed.table))
+}
+
 /// `path` below the section folder `prefix` (trimmed of `/`), or None when it is outside or `prefix` is empty.
 fn strip_section<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     if prefix.is_empty() {
@@ -229,6 +244,24 @@ fn valid_schema(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_folders_are_recognised() {
+        let layout = LayoutSettings::default();
+        let table = |p: &str| table_folder(p, &layout);
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(table("_schema/lab/__spikes"), pair("lab", "__spikes"));
+        assert_eq!(table("_schema/lab/__spikes/"), pair("lab", "__spikes"));
+        assert_eq!(table("_schema/lab=x/lab/session"), pair("lab", "session"));
+        assert_eq!(table("lab/session"), pair("lab", "session"));
+        assert_eq!(table("_schema/lab"), None);
+        assert_eq!(table("_schema/lab/session/subject=1"), None);
+        assert_eq!(table("_schema"), None);
+        assert_eq!(table(""), None);
+        assert_eq!(table("_hash/lab/session"), None);
+        assert_eq!(table("raw"), None);
+        assert_eq!(table("lab/Session"), None);
+    }
 
     #[test]
     fn file_name_split_by_token_length() {
