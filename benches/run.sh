@@ -5,7 +5,7 @@
 #
 #   benches/run.sh            # everything
 #   benches/run.sh ls_local   # one comparison: ls_local, ls_s3, load_local_1gib, mmap_open_10gib,
-#                             # download_s3_1gib, window_s3_1000_rows, decimate
+#                             # download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name="${1:-}"
@@ -13,7 +13,7 @@ work="${NPYSCOPE_BENCH_DIR:-/tmp/npyscope-bench}"
 mkdir -p "$work"
 
 python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
-cargo build --release --locked --quiet --bin npyscope --example s3_test_server --example bench_access --example bench_decimate
+cargo build --release --locked --quiet --bin npyscope --example s3_test_server --example bench_access --example bench_decimate --example bench_ui
 bin="$PWD/target/release/npyscope"
 server="$PWD/target/release/examples/s3_test_server"
 access="$PWD/target/release/examples/bench_access"
@@ -30,6 +30,16 @@ run_decimate() {
   python3 benches/decimate_peer.py --ours "$work/decimate_ours.txt"
 }
 
+# Frame times of the window, headless (egui_kittest): 300 frames over a 100,000-row listing.
+run_ui() {
+  "$PWD/target/release/examples/bench_ui" listing "$work"
+}
+
+# Launch to first frame of the release binary under Xvfb.
+run_cold_start() {
+  python3 benches/cold_start.py --bin "$bin"
+}
+
 case "$name" in
   ls_local|ls_s3)
     python3 benches/ls_headers.py --npyscope "$bin" --server "$server" --work "$work" --only "$name" ;;
@@ -37,11 +47,17 @@ case "$name" in
     python3 benches/array_access.py --bench "$access" --server "$server" --work "$work" --only "$name" ;;
   decimate)
     run_decimate ;;
+  ui)
+    run_ui ;;
+  cold_start)
+    run_cold_start ;;
   "")
     python3 benches/ls_headers.py --npyscope "$bin" --server "$server" --work "$work"
     python3 benches/array_access.py --bench "$access" --server "$server" --work "$work"
-    run_decimate ;;
+    run_decimate
+    run_ui
+    run_cold_start ;;
   *)
-    echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate)" >&2
+    echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start)" >&2
     exit 2 ;;
 esac
