@@ -8,17 +8,24 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use super::AppOptions;
+use super::datajoint::DjTable;
 use super::format;
-use super::plot::{self, Series};
+use super::headers::HeaderQueue;
+use super::plot::{PlotData, PlotPanel, Source};
 use super::requests::{JobRow, Request, take_done};
 use crate::array::{ArrayRef, MapMode, MappedArray, NdArray};
 use crate::cache::Cache;
 use crate::config::{Config, StoreSpec};
+use crate::filter::Filter;
 use crate::jobs::{JobError, Jobs};
 use crate::store::{self, Entry, Level, Store};
 
 /// Rows read by Preview: enough for a few seconds of a typical recording.
 pub(crate) const PREVIEW_ROWS: u64 = 100_000;
+/// A remote level with more objects than this reads headers as rows come into view.
+pub(crate) const LAZY_HEADERS_ABOVE: usize = 500;
+/// Rows above and below the view whose headers are read ahead.
+const READ_AHEAD_ROWS: usize = 40;
 /// Errors kept for the status bar (the newest is shown).
 const MAX_ERRORS: usize = 20;
 /// Name of the built-in store.
@@ -32,6 +39,8 @@ pub struct Persisted {
     pub last_store: Option<String>,
     /// The folder (store-relative) shown last.
     pub last_prefix: String,
+    /// Table folders show their files rather than the DataJoint view of their rows.
+    pub files_view: bool,
 }
 
 /// A store in the left panel.
@@ -95,24 +104,28 @@ pub(crate) struct Preview {
     pub path: String,
     /// Rows read.
     pub rows: std::ops::Range<u64>,
-    /// What to draw.
-    pub series: Series,
+    /// The rows, in memory.
+    pub array: NdArray,
+    /// Rows of the stored array.
+    pub total_rows: u64,
+    /// Shown under the plot's title (a remote array not yet cached).
+    pub note: Option<String>,
 }
 
 /// A loaded array.
 pub(crate) struct Loaded {
     /// The array's path.
     pub path: String,
-    /// The data, in memory.
-    pub array: NdArray,
+    /// The data, in memory (shared with the plot).
+    pub array: Arc<NdArray>,
 }
 
 /// A memory-mapped array.
 pub(crate) struct Mapped {
     /// The array's path.
     pub path: String,
-    /// The map (a local store's own file, or a cached copy).
-    pub array: MappedArray,
+    /// The map (a local store's own file, or a cached copy; shared with the plot).
+    pub array: Arc<MappedArray>,
     /// Mapped in place (a local store): no copy was made.
     pub in_place: bool,
 }
@@ -158,12 +171,25 @@ pub(crate) enum Command {
     DismissErrors,
     /// Ask the system for a folder and open it as a store.
     ChooseFolder,
+    /// The File menu, the Add store dialog, dropped files (see `open.rs`).
+    Open(super::open::OpenAction),
+    /// Show table folders as files (`true`) or as DataJoint rows.
+    FilesView(bool),
+    /// Sort the DataJoint view by a column (key columns first; again: reverse).
+    SortRowsBy(usize),
+    /// Select the row this many rows below (negative: above) the selected one.
+    MoveSelection(i32),
+    /// Read the headers of every array of the level, not only of the rows in view.
+    ReadAllHeaders,
 }
+
+/// A job's entries, or why they could not be read.
+type EntriesOutcome = Result<Vec<Entry>, String>;
 
 /// The inspector app.
 pub struct App {
     pub(crate) jobs: Jobs,
-    options: AppOptions,
+    pub(crate) options: AppOptions,
     pub(crate) persisted: Persisted,
     config_job: Option<Request<(), Result<Config, String>>>,
     /// `datajoint.json` used, or why none could be.
@@ -173,6 +199,10 @@ pub struct App {
     pub(crate) prefix: String,
     listing_job: Option<Request<(usize, String), Result<Level, String>>>,
     headers_job: Option<Request<(usize, String), ()>>,
+    /// What the header job reads next (rows in view first).
+    pub(crate) header_queue: Option<Arc<HeaderQueue>>,
+    /// The files table's rows drawn in the last frame.
+    pub(crate) visible_rows: std::ops::Range<usize>,
     /// Entries of the current level's header job as they arrive (a new buffer per level, so
     /// a late job of a level the user left fills a buffer nobody reads).
     headers_sink: Arc<Mutex<Vec<Entry>>>,
@@ -181,8 +211,26 @@ pub struct App {
     pub(crate) listing_error: Option<String>,
     pub(crate) rows: Vec<Row>,
     rows_dirty: bool,
+    /// Headers arrived that change the order or the filter's choice (rebuild soon).
+    headers_changed_rows: bool,
+    /// When the rows were last rebuilt.
+    rows_built: std::time::Instant,
+    /// Index in `rows` of each path.
+    pub(crate) row_index: HashMap<String, usize>,
     pub(crate) filter: String,
     shown_filter: String,
+    /// Why the filter text cannot be used (shown under the box); the table is then unfiltered.
+    pub(crate) filter_error: Option<String>,
+    /// The schema and table when the current folder is a DataJoint table folder.
+    pub(crate) table_folder: Option<(String, String)>,
+    /// Reads every array below a table folder for its DataJoint view.
+    rows_job: Option<Request<(usize, String), EntriesOutcome>>,
+    /// The DataJoint view of the current table folder, once read.
+    pub(crate) dj: Option<DjTable>,
+    /// The DataJoint view's sort column and direction.
+    pub(crate) dj_sort: (usize, bool),
+    /// The selection moved by keys: scroll the table to it in the next frame.
+    pub(crate) scroll_to_selected: bool,
     pub(crate) sort: (Column, bool),
     pub(crate) selected: Option<String>,
     /// A file to select once its folder is listed (a `.npy` given on the command line).
@@ -190,11 +238,14 @@ pub struct App {
     /// The folder inside the path argument's store to show first.
     open_prefix: String,
     preview_job: Option<Request<String, Result<Preview, String>>>,
-    pub(crate) preview: Option<Preview>,
+    /// The plot panel: what was last previewed, loaded or mapped.
+    pub(crate) plot: Option<PlotPanel>,
+    /// The array last previewed (the plot's row window asks for more of it).
+    preview_array: Option<ArrayRef>,
     load_job: Option<Request<String, Result<Loaded, String>>>,
     mmap_job: Option<Request<String, Result<Mapped, String>>>,
     /// The download cache, opened on a blocking thread by the first job that needs it.
-    cache: Arc<Mutex<Option<Arc<Cache>>>>,
+    pub(crate) cache: Arc<Mutex<Option<Arc<Cache>>>>,
     /// The last memory-mapped array.
     pub(crate) mapped: Option<Mapped>,
     /// The arrays the table shows, summed (with the rows).
@@ -204,13 +255,17 @@ pub struct App {
     /// The paths the cached part was last counted (or is being counted) for.
     cached_for: Vec<String>,
     folder_job: Option<Request<(), Option<PathBuf>>>,
-    /// A store to show once it is open (one the user just added).
-    show_when_open: Option<usize>,
+    /// A store to show once it is open (one the user just added), at this folder.
+    pub(crate) show_when_open: Option<(usize, String)>,
+    /// Settings, the File menu's dialogs, Add store, download confirmation (see `open.rs`).
+    pub(crate) open_state: super::open::OpenState,
     pub(crate) loaded: Option<Loaded>,
     pub(crate) errors: Vec<String>,
     pub(crate) note: Option<String>,
     pub(crate) commands: Vec<Command>,
     chose_store: bool,
+    /// The first frame was logged (start-up time).
+    first_frame_logged: bool,
 }
 
 impl App {
@@ -236,20 +291,32 @@ impl App {
             prefix: String::new(),
             listing_job: None,
             headers_job: None,
+            header_queue: None,
+            visible_rows: 0..0,
             headers_sink: Arc::default(),
             level: None,
             entries: HashMap::new(),
             listing_error: None,
             rows: Vec::new(),
             rows_dirty: true,
+            headers_changed_rows: false,
+            rows_built: std::time::Instant::now(),
+            row_index: HashMap::new(),
             filter: String::new(),
             shown_filter: String::new(),
+            filter_error: None,
+            table_folder: None,
+            rows_job: None,
+            dj: None,
+            dj_sort: (0, true),
+            scroll_to_selected: false,
             sort: (Column::Name, true),
             selected: None,
             select_after_listing: None,
             open_prefix: String::new(),
             preview_job: None,
-            preview: None,
+            plot: None,
+            preview_array: None,
             load_job: None,
             mmap_job: None,
             cache: Arc::default(),
@@ -259,11 +326,13 @@ impl App {
             cached_for: Vec::new(),
             folder_job: None,
             show_when_open: None,
+            open_state: super::open::OpenState::default(),
             loaded: None,
             errors: Vec::new(),
             note: None,
             commands: Vec::new(),
             chose_store: false,
+            first_frame_logged: false,
         };
         app.start();
         app
@@ -295,30 +364,11 @@ impl App {
         });
 
         if let Some(path) = self.options.open.clone() {
-            // A path inside a DataJoint store (below `_schema`) opens the whole store at that
-            // folder, so its arrays keep their schema, table and key.
-            let resolved = store::target::resolve(&path.to_string_lossy(), &Config::default());
-            match resolved {
-                Ok(target) => {
-                    let (prefix, file) = if store::is_npy(&target.path) {
-                        match target.path.rsplit_once('/') {
-                            Some((folder, name)) => (folder.to_string(), Some(name.to_string())),
-                            None => (String::new(), Some(target.path.clone())),
-                        }
-                    } else {
-                        (target.path.clone(), None)
-                    };
-                    self.select_after_listing = file;
-                    self.open_prefix = prefix;
-                    self.add_store(Ok(target.spec));
-                }
-                Err(_) => {
-                    let (folder, file) = split_open_path(&path);
-                    self.select_after_listing = file;
-                    self.add_store(Ok(StoreSpec::local_folder(&folder)));
-                }
-            }
+            let (_, prefix) = self.open_path(&path);
+            self.open_prefix = prefix;
         }
+        // The stores added in the window (after the path argument's: see choose_first_store).
+        self.load_settings();
 
         let env = self.options.config_env.clone();
         let explicit = self.options.config_file.clone();
@@ -334,8 +384,36 @@ impl App {
         self.config_job = Some(Request::new((), job));
     }
 
+    /// Opens a folder or `.npy` file as a store: a file's folder, the file to be selected once
+    /// listed. A path inside a DataJoint store (below `_schema`) opens the whole store at that
+    /// folder, so its arrays keep their schema, table and key. Returns the new store's index
+    /// and the folder to show first.
+    pub(crate) fn open_path(&mut self, path: &Path) -> (usize, String) {
+        let resolved = store::target::resolve(&path.to_string_lossy(), &Config::default());
+        let (spec, prefix, file) = match resolved {
+            Ok(target) => {
+                let (prefix, file) = if store::is_npy(&target.path) {
+                    match target.path.rsplit_once('/') {
+                        Some((folder, name)) => (folder.to_string(), Some(name.to_string())),
+                        None => (String::new(), Some(target.path.clone())),
+                    }
+                } else {
+                    (target.path.clone(), None)
+                };
+                (target.spec, prefix, file)
+            }
+            Err(_) => {
+                let (folder, file) = split_open_path(path);
+                (StoreSpec::local_folder(&folder), String::new(), file)
+            }
+        };
+        self.select_after_listing = file;
+        self.add_store(Ok(spec));
+        (self.stores.len() - 1, prefix)
+    }
+
     /// Adds a store and starts opening it (a local folder is checked on a blocking thread).
-    fn add_store(&mut self, spec: Result<StoreSpec, String>) {
+    pub(crate) fn add_store(&mut self, spec: Result<StoreSpec, String>) {
         match spec {
             Ok(spec) => {
                 let name = spec.name.clone();
@@ -373,6 +451,7 @@ impl App {
 
     /// Takes the results of ended jobs; called before each frame's UI.
     pub(crate) fn poll_jobs(&mut self) {
+        self.poll_open();
         if let Some(((), outcome)) = take_done(&mut self.config_job) {
             match flatten(outcome) {
                 Ok(config) => self.apply_config(config),
@@ -401,18 +480,18 @@ impl App {
         if let Some(((), outcome)) = take_done(&mut self.folder_job) {
             match outcome {
                 Ok(Some(folder)) => {
-                    self.add_store(Ok(StoreSpec::local_folder(&folder)));
-                    self.show_when_open = Some(self.stores.len() - 1);
+                    let target = self.open_path(&folder);
+                    self.show_when_open = Some(target);
                 }
                 Ok(None) => {}
                 Err(err) => self.error(format!("choosing a folder: {err}")),
             }
         }
-        if let Some(index) = self.show_when_open {
+        if let Some((index, prefix)) = self.show_when_open.clone() {
             match self.stores.get(index).map(|s| &s.state) {
                 Some(SlotState::Ready(_)) => {
                     self.show_when_open = None;
-                    self.show(index, String::new());
+                    self.show(index, prefix);
                 }
                 Some(SlotState::Opening(_)) => {}
                 _ => self.show_when_open = None,
@@ -432,6 +511,25 @@ impl App {
                 }
             }
         }
+        if let Some(((index, prefix), outcome)) = take_done(&mut self.rows_job)
+            && Some(index) == self.current
+            && prefix == self.prefix
+        {
+            match flatten(outcome) {
+                Ok(entries) => {
+                    if let Some((schema, table)) = &self.table_folder {
+                        self.dj = Some(DjTable::from_entries(schema, table, &entries));
+                    }
+                    for entry in entries {
+                        self.entries.insert(entry.object.path.clone(), entry);
+                    }
+                    self.rows_dirty = true;
+                }
+                Err(err) if err == JobError::Cancelled.to_string() => {}
+                Err(err) => self.error(format!("reading the table's rows: {err}")),
+            }
+        }
+        self.want_visible_headers();
         // Headers are shown as they arrive, not when the whole level is read.
         let finished = take_done(&mut self.headers_job);
         let arrived = match self.headers_sink.lock() {
@@ -439,9 +537,26 @@ impl App {
             Err(_) => Vec::new(),
         };
         if !arrived.is_empty() {
+            for entry in &arrived {
+                if let Some(&at) = self.row_index.get(&entry.object.path)
+                    && let Some(row) = self.rows.get_mut(at)
+                {
+                    (row.shape, row.shape_text, row.dtype_text) = header_texts(Some(entry));
+                }
+            }
             for entry in arrived {
                 self.entries.insert(entry.object.path.clone(), entry);
             }
+            // Rows are shown in place as headers arrive; the order and the filter need them
+            // only when they depend on headers (then at most a few times a second).
+            if self.rows_depend_on_headers() {
+                self.headers_changed_rows = true;
+            }
+        }
+        let settle = std::time::Duration::from_millis(300);
+        if self.headers_changed_rows && (finished.is_some() || self.rows_built.elapsed() >= settle)
+        {
+            self.headers_changed_rows = false;
             self.rows_dirty = true;
         }
         if let Some((_, Err(err))) = finished {
@@ -449,7 +564,22 @@ impl App {
         }
         if let Some((path, outcome)) = take_done(&mut self.preview_job) {
             match flatten(outcome) {
-                Ok(preview) => self.preview = Some(preview),
+                Ok(preview) => {
+                    let data = PlotData::Memory {
+                        array: Arc::new(preview.array),
+                        first_row: preview.rows.start,
+                        total_rows: preview.total_rows,
+                    };
+                    let panel = PlotPanel::new(
+                        preview.path,
+                        data,
+                        Source::Preview,
+                        preview.note,
+                        &self.jobs,
+                        self.options.save_path.clone(),
+                    );
+                    PlotPanel::present(&mut self.plot, panel);
+                }
                 Err(err) if err == JobError::Cancelled.to_string() => {
                     self.note = Some(format!("Preview of {} cancelled", format::file_name(&path)));
                 }
@@ -466,6 +596,20 @@ impl App {
                         loaded.array.dtype().display_name(),
                         format::bytes(loaded.array.nbytes() as u64)
                     ));
+                    let data = PlotData::Memory {
+                        array: Arc::clone(&loaded.array),
+                        first_row: 0,
+                        total_rows: loaded.array.shape().first().copied().unwrap_or(1),
+                    };
+                    let panel = PlotPanel::new(
+                        loaded.path.clone(),
+                        data,
+                        Source::Loaded,
+                        None,
+                        &self.jobs,
+                        self.options.save_path.clone(),
+                    );
+                    PlotPanel::present(&mut self.plot, panel);
                     self.loaded = Some(loaded);
                 }
                 Err(err) if err == JobError::Cancelled.to_string() => {
@@ -490,6 +634,16 @@ impl App {
                             "from the download cache"
                         }
                     ));
+                    let data = PlotData::Mapped(Arc::clone(&mapped.array));
+                    let panel = PlotPanel::new(
+                        mapped.path.clone(),
+                        data,
+                        Source::Mapped,
+                        None,
+                        &self.jobs,
+                        self.options.save_path.clone(),
+                    );
+                    PlotPanel::present(&mut self.plot, panel);
                     self.mapped = Some(mapped);
                     // A remote array is in the cache now: count the cached part again.
                     self.cached_for.clear();
@@ -522,7 +676,7 @@ impl App {
     }
 
     /// Adds the configured stores beside the demo store.
-    fn apply_config(&mut self, config: Config) {
+    pub(crate) fn apply_config(&mut self, config: Config) {
         self.config_note = Some(match &config.path {
             Some(path) => format!("datajoint.json: {}", path.display()),
             None => "no datajoint.json found".to_string(),
@@ -599,15 +753,41 @@ impl App {
         self.listing_error = None;
         self.selected = None;
         self.headers_job = None;
+        self.header_queue = None;
         self.headers_sink = Arc::default();
         self.rows.clear();
         self.rows_dirty = true;
+        self.dj = None;
+        self.rows_job = None;
+        self.table_folder = store::layout::table_folder(&self.prefix, &store.spec().layout);
+        if self.table_folder.is_some() {
+            self.start_rows(index, &store);
+        }
         let prefix = self.prefix.clone();
         let label = format!("Listing {}:{}", store.name(), display_prefix(&prefix));
         let job = self.jobs.spawn(label, move |_, _| async move {
             store.browse(&prefix).await.map_err(|e| e.to_string())
         });
         self.listing_job = Some(Request::new((index, self.prefix.clone()), job));
+    }
+
+    /// Reads the headers of every array below the table folder shown, for its DataJoint view.
+    fn start_rows(&mut self, index: usize, store: &Arc<Store>) {
+        let store = Arc::clone(store);
+        let prefix = self.prefix.clone();
+        let label = format!("Reading the rows of {}", display_prefix(&prefix));
+        let job = self.jobs.spawn(label, move |progress, _| async move {
+            use futures::StreamExt;
+            let objects = store.walk_stream(&prefix);
+            let mut stream = std::pin::pin!(store::entries(store, objects));
+            let mut entries = Vec::new();
+            while let Some(item) = stream.next().await {
+                entries.push(item.map_err(|e| e.to_string())?);
+                progress.add(1);
+            }
+            Ok(entries)
+        });
+        self.rows_job = Some(Request::new((index, self.prefix.clone()), job));
     }
 
     /// A listing arrived: show it and read its headers.
@@ -622,37 +802,24 @@ impl App {
             && !level.objects.is_empty()
         {
             let objects = level.objects.clone();
-            let total = objects.len() as u64;
+            let total = objects.len();
+            // A remote level of many objects reads the headers of the rows in view (and all
+            // of them on request); anything else is read whole at once.
+            let read_all = store.is_local() || total <= LAZY_HEADERS_ABOVE;
             let label = format!(
-                "Reading {} headers in {}:{}",
-                total,
+                "Reading headers in {}:{}",
                 store.name(),
                 display_prefix(&self.prefix)
             );
             let sink: Arc<Mutex<Vec<Entry>>> = Arc::default();
             self.headers_sink = Arc::clone(&sink);
-            let job = self.jobs.spawn(label, move |progress, _| async move {
-                use futures::StreamExt;
-                progress.set_total(total);
-                let stream =
-                    store::entries(store, futures::stream::iter(objects.into_iter().map(Ok)));
-                let mut stream = std::pin::pin!(stream);
-                while let Some(item) = stream.next().await {
-                    match item {
-                        Ok(entry) => {
-                            if let Ok(mut sink) = sink.lock() {
-                                sink.push(entry);
-                            }
-                            // After the push: the repaint this asks for finds the entry.
-                            progress.add(1);
-                        }
-                        // The objects were listed already; only a listing error ends early.
-                        Err(err) => {
-                            tracing::warn!("{err}");
-                            break;
-                        }
-                    }
+            let queue = HeaderQueue::new(objects, read_all);
+            self.header_queue = Some(Arc::clone(&queue));
+            let job = self.jobs.spawn(label, move |progress, cancel| async move {
+                if read_all {
+                    progress.set_total(total as u64);
                 }
+                queue.run(store, sink, progress, cancel).await;
             });
             self.headers_job = Some(Request::new((index, self.prefix.clone()), job));
         }
@@ -670,8 +837,32 @@ impl App {
             self.cached_job = None;
             return;
         };
-        let needle = self.filter.trim().to_lowercase();
-        let keep = |name: &str| needle.is_empty() || name.to_lowercase().contains(&needle);
+        let filter = match Filter::parse(&self.filter) {
+            Ok(filter) => {
+                self.filter_error = None;
+                filter
+            }
+            Err(err) => {
+                self.filter_error = Some(err.to_string());
+                Filter::default()
+            }
+        };
+        if let Some(dj) = &mut self.dj {
+            dj.refresh(&filter, &self.entries, self.dj_sort.0, self.dj_sort.1);
+        }
+        let entries = &self.entries;
+        let keep = |row: &Row| {
+            let meta = entries
+                .get(&row.path)
+                .and_then(|entry| entry.meta.as_ref().ok());
+            filter.matches(&crate::filter::FilterItem {
+                name: &row.name,
+                path: &row.path,
+                is_folder: row.is_folder,
+                meta,
+                size: row.size_bytes,
+            })
+        };
         let mut folders: Vec<Row> = level
             .folders
             .iter()
@@ -684,23 +875,13 @@ impl App {
                 dtype_text: "folder".to_string(),
                 size_bytes: None,
             })
-            .filter(|row| keep(&row.name))
+            .filter(|row| keep(row))
             .collect();
         let mut arrays: Vec<Row> = level
             .objects
             .iter()
             .map(|object| {
-                let (shape, shape_text, dtype_text) = match self.entries.get(&object.path) {
-                    None => (None, "…".to_string(), "…".to_string()),
-                    Some(entry) => match &entry.meta {
-                        Ok(meta) => (
-                            Some(meta.shape.clone()),
-                            format::shape(&meta.shape),
-                            meta.dtype.display_name(),
-                        ),
-                        Err(_) => (None, "error".to_string(), "error".to_string()),
-                    },
-                };
+                let (shape, shape_text, dtype_text) = header_texts(self.entries.get(&object.path));
                 Row {
                     name: format::file_name(&object.path).to_string(),
                     path: object.path.clone(),
@@ -711,7 +892,7 @@ impl App {
                     size_bytes: Some(object.size),
                 }
             })
-            .filter(|row| keep(&row.name))
+            .filter(|row| keep(row))
             .collect();
         let (column, ascending) = self.sort;
         let order = |a: &Row, b: &Row| {
@@ -727,14 +908,30 @@ impl App {
         folders.sort_by(order);
         arrays.sort_by(order);
         let cached = self.totals.cached;
-        self.totals = Totals {
-            arrays: arrays.len(),
-            bytes: arrays.iter().filter_map(|row| row.size_bytes).sum(),
-            cached: None,
-        };
         self.rows = folders;
         self.rows.append(&mut arrays);
+        let shown = self.shown_objects();
+        self.totals = Totals {
+            arrays: shown.len(),
+            bytes: shown.iter().map(|object| object.size).sum(),
+            cached: None,
+        };
+        self.row_index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| (row.path.clone(), i))
+            .collect();
+        self.rows_built = std::time::Instant::now();
         self.count_cached(cached);
+    }
+
+    /// Whether the rows' order or choice depends on headers: sorted by shape or dtype, a
+    /// filter on metadata, or a DataJoint view.
+    fn rows_depend_on_headers(&self) -> bool {
+        matches!(self.sort.0, Column::Shape | Column::Dtype)
+            || self.dj.is_some()
+            || Filter::parse(&self.filter).is_ok_and(|f| f.has_metadata_terms())
     }
 
     /// Counts, on a blocking thread, how much of the shown arrays of a remote store is in the
@@ -743,29 +940,16 @@ impl App {
         let Some(store) = self.current.and_then(|i| self.store(i)).cloned() else {
             return;
         };
-        let Some(level) = &self.level else {
-            return;
-        };
-        if store.is_local() {
+        if self.level.is_none() || store.is_local() {
             return;
         }
-        let paths: Vec<String> = self
-            .rows
-            .iter()
-            .filter(|row| !row.is_folder)
-            .map(|row| row.path.clone())
-            .collect();
+        let objects = self.shown_objects();
+        let paths: Vec<String> = objects.iter().map(|o| o.path.clone()).collect();
         if paths == self.cached_for {
             self.totals.cached = previous;
             return;
         }
-        self.cached_for = paths.clone();
-        let objects: Vec<_> = level
-            .objects
-            .iter()
-            .filter(|o| paths.contains(&o.path))
-            .cloned()
-            .collect();
+        self.cached_for = paths;
         let cache = Arc::clone(&self.cache);
         let cache_dir = self.options.cache_dir.clone();
         let label = format!("Counting cached arrays in {}", store.name());
@@ -782,6 +966,37 @@ impl App {
             .map_err(|e| e.to_string())?
         });
         self.cached_job = Some(Request::new(self.cached_for.clone(), job));
+    }
+
+    /// The arrays the table shows: the DataJoint view's cells, or the files view's arrays.
+    fn shown_objects(&self) -> Vec<crate::store::ObjectInfo> {
+        if let Some(dj) = self.dj_shown() {
+            return dj
+                .shown
+                .iter()
+                .filter_map(|&i| dj.rows.get(i))
+                .flat_map(|row| row.cells.iter().flatten())
+                .filter_map(|path| Some(self.entries.get(path)?.object.clone()))
+                .collect();
+        }
+        let Some(level) = &self.level else {
+            return Vec::new();
+        };
+        let by_path: HashMap<&str, &crate::store::ObjectInfo> =
+            level.objects.iter().map(|o| (o.path.as_str(), o)).collect();
+        self.rows
+            .iter()
+            .filter(|row| !row.is_folder)
+            .filter_map(|row| by_path.get(row.path.as_str()).map(|o| (*o).clone()))
+            .collect()
+    }
+
+    /// The DataJoint view when it is the one shown (a table folder with rows, not switched
+    /// to files).
+    pub(crate) fn dj_shown(&self) -> Option<&DjTable> {
+        let dj = self.dj.as_ref()?;
+        (self.table_folder.is_some() && !self.persisted.files_view && !dj.rows.is_empty())
+            .then_some(dj)
     }
 
     /// The selected array's listing entry, when its header was read.
@@ -806,8 +1021,14 @@ impl App {
         if let Some(r) = &self.headers_job {
             rows.push(JobRow::of(r));
         }
+        if let Some(r) = &self.rows_job {
+            rows.push(JobRow::of(r));
+        }
         if let Some(r) = &self.preview_job {
             rows.push(JobRow::of(r));
+        }
+        if let Some(plot) = &self.plot {
+            rows.extend(plot.job_rows());
         }
         if let Some(r) = &self.load_job {
             rows.push(JobRow::of(r));
@@ -818,6 +1039,7 @@ impl App {
         if let Some(r) = &self.folder_job {
             rows.push(JobRow::of(r));
         }
+        rows.extend(self.open_state.job_rows());
         rows
     }
 
@@ -826,6 +1048,7 @@ impl App {
         for command in std::mem::take(&mut self.commands) {
             self.apply(ctx, command);
         }
+        self.preview_requested_rows();
     }
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
@@ -849,7 +1072,9 @@ impl App {
             }
             Command::Select(path) => {
                 // A click in the frame that also opened a folder names a row of the old level.
-                if self.rows.iter().any(|row| row.path == path) {
+                if self.rows.iter().any(|row| row.path == path)
+                    || self.dj.as_ref().is_some_and(|dj| dj.contains(&path))
+                {
                     self.selected = Some(path);
                 }
             }
@@ -867,9 +1092,13 @@ impl App {
                     self.apply(ctx, Command::Preview);
                 }
             }
-            Command::Preview => self.start_preview(),
-            Command::Load => self.start_load(),
-            Command::MemoryMap => self.start_mmap(),
+            Command::Preview => match self.selected_array() {
+                Ok(array) => self.start_preview(array, 0..PREVIEW_ROWS),
+                Err(err) => self.error(err),
+            },
+            Command::Load => self.confirm_download(super::open::DataAction::Load),
+            Command::MemoryMap => self.confirm_download(super::open::DataAction::MemoryMap),
+            Command::Open(action) => self.apply_open(action),
             Command::Cancel(id) => self.cancel(id),
             Command::SortBy(column) => {
                 self.sort = if self.sort.0 == column {
@@ -885,6 +1114,24 @@ impl App {
                 self.note = Some(note);
             }
             Command::DismissErrors => self.errors.clear(),
+            Command::FilesView(files) => {
+                self.persisted.files_view = files;
+                self.rows_dirty = true;
+            }
+            Command::MoveSelection(step) => self.move_selection(step),
+            Command::ReadAllHeaders => {
+                if let (Some(queue), Some(job)) = (&self.header_queue, &self.headers_job) {
+                    queue.read_all(job.handle.progress());
+                }
+            }
+            Command::SortRowsBy(column) => {
+                self.dj_sort = if self.dj_sort.0 == column {
+                    (column, !self.dj_sort.1)
+                } else {
+                    (column, true)
+                };
+                self.rows_dirty = true;
+            }
             Command::ChooseFolder => {
                 let job = self.jobs.spawn("Choosing a folder", |_, _| async {
                     tokio::task::spawn_blocking(|| {
@@ -901,8 +1148,77 @@ impl App {
         }
     }
 
+    /// Asks the header job for the rows in view (and a few around them) still without one.
+    fn want_visible_headers(&self) {
+        let (Some(queue), Some(job)) = (&self.header_queue, &self.headers_job) else {
+            return;
+        };
+        if queue.reads_all() {
+            return;
+        }
+        let start = self.visible_rows.start.saturating_sub(READ_AHEAD_ROWS);
+        let end = (self.visible_rows.end + READ_AHEAD_ROWS).min(self.rows.len());
+        let missing: Vec<&str> = self.rows[start.min(end)..end]
+            .iter()
+            .filter(|row| !row.is_folder && !self.entries.contains_key(&row.path))
+            .map(|row| row.path.as_str())
+            .collect();
+        if !missing.is_empty() {
+            queue.want(&missing, job.handle.progress());
+        }
+    }
+
+    /// Selects the row `step` rows from the selected one in the table shown (the DataJoint
+    /// view keeps the attribute column); the first row when nothing is selected.
+    fn move_selection(&mut self, step: i32) {
+        let move_in = |len: usize, at: Option<usize>| match at {
+            Some(at) => (at as i64 + i64::from(step)).clamp(0, len as i64 - 1) as usize,
+            None => 0,
+        };
+        match (&self.dj, self.table_folder.is_some()) {
+            (Some(dj), true) if !self.persisted.files_view && !dj.rows.is_empty() => {
+                let column = self
+                    .selected
+                    .as_ref()
+                    .and_then(|s| {
+                        dj.rows
+                            .iter()
+                            .find_map(|row| row.cells.iter().position(|c| c.as_ref() == Some(s)))
+                    })
+                    .unwrap_or(0);
+                let paths: Vec<&String> = dj
+                    .shown
+                    .iter()
+                    .filter_map(|&i| dj.rows.get(i)?.cells.get(column)?.as_ref())
+                    .collect();
+                if paths.is_empty() {
+                    return;
+                }
+                let at = self
+                    .selected
+                    .as_ref()
+                    .and_then(|s| paths.iter().position(|p| *p == s));
+                self.selected = paths.get(move_in(paths.len(), at)).map(|p| p.to_string());
+            }
+            _ => {
+                if self.rows.is_empty() {
+                    return;
+                }
+                let at = self
+                    .selected
+                    .as_ref()
+                    .and_then(|s| self.row_index.get(s).copied());
+                self.selected = self
+                    .rows
+                    .get(move_in(self.rows.len(), at))
+                    .map(|row| row.path.clone());
+            }
+        }
+        self.scroll_to_selected = true;
+    }
+
     /// The selected array as a reference, or why there is none.
-    fn selected_array(&self) -> Result<ArrayRef, String> {
+    pub(crate) fn selected_array(&self) -> Result<ArrayRef, String> {
         let store = self
             .current
             .and_then(|i| self.store(i))
@@ -914,31 +1230,64 @@ impl App {
         ArrayRef::from_entry(Arc::clone(store), entry).ok_or_else(|| "no header".to_string())
     }
 
-    fn start_preview(&mut self) {
-        let array = match self.selected_array() {
-            Ok(array) => array,
-            Err(err) => return self.error(err),
-        };
+    /// Reads `rows` of `array` in the background and plots them (the plot's row window calls
+    /// this again for other windows of the same array).
+    fn start_preview(&mut self, array: ArrayRef, rows: std::ops::Range<u64>) {
+        self.preview_array = Some(array.clone());
         let path = array.path().to_string();
         let gate = self.options.data_gate.clone();
         let label = format!("Preview {}", format::file_name(&path));
         let key = path.clone();
+        let cache = Arc::clone(&self.cache);
+        let cache_dir = self.options.cache_dir.clone();
         let job = self.jobs.spawn(label, move |progress, cancel| async move {
             wait_for_gate(gate).await;
+            let total_rows = array.shape().first().copied().unwrap_or(1);
             let (rows, data) = array
-                .read_rows(0..PREVIEW_ROWS, &progress, &cancel)
+                .read_rows(rows, &progress, &cancel)
                 .await
                 .map_err(|e| e.to_string())?;
-            let first = rows.start;
-            let series = tokio::task::spawn_blocking(move || plot::series(&data, first))
+            let note = if array.store().is_local() || rows.start == 0 && rows.end >= total_rows {
+                None
+            } else {
+                let probe = array.clone();
+                let cached = tokio::task::spawn_blocking(move || {
+                    shared_cache(&cache, cache_dir).is_ok_and(|c| probe.is_cached(&c))
+                })
                 .await
-                .map_err(|e| e.to_string())?;
-            Ok(Preview { path, rows, series })
+                .unwrap_or(false);
+                (!cached).then(|| {
+                    format!(
+                        "Showing rows {}-{} of {}. The whole-array overview comes once the array is cached (Memory-map downloads it).",
+                        rows.start, rows.end, total_rows
+                    )
+                })
+            };
+            Ok(Preview {
+                path,
+                rows,
+                array: data,
+                total_rows,
+                note,
+            })
         });
         self.preview_job = Some(Request::new(key, job));
     }
 
-    fn start_load(&mut self) {
+    /// Previews the rows the plot's row window asked for (another window of the same array).
+    pub(crate) fn preview_requested_rows(&mut self) {
+        let Some(rows) = self.plot.as_mut().and_then(PlotPanel::take_requested_rows) else {
+            return;
+        };
+        match self.preview_array.clone() {
+            Some(array) if self.plot.as_ref().is_some_and(|p| p.path() == array.path()) => {
+                self.start_preview(array, rows)
+            }
+            _ => self.error("the previewed array is gone; select it and press Preview again"),
+        }
+    }
+
+    pub(crate) fn start_load(&mut self) {
         let array = match self.selected_array() {
             Ok(array) => array,
             Err(err) => return self.error(err),
@@ -953,12 +1302,15 @@ impl App {
                 .load(None, &progress, &cancel)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(Loaded { path, array })
+            Ok(Loaded {
+                path,
+                array: Arc::new(array),
+            })
         });
         self.load_job = Some(Request::new(key, job));
     }
 
-    fn start_mmap(&mut self) {
+    pub(crate) fn start_mmap(&mut self) {
         let array = match self.selected_array() {
             Ok(array) => array,
             Err(err) => return self.error(err),
@@ -981,7 +1333,7 @@ impl App {
                 .map_err(|e| e.to_string())?;
             Ok(Mapped {
                 path,
-                array,
+                array: Arc::new(array),
                 in_place,
             })
         });
@@ -998,10 +1350,15 @@ impl App {
         }
         cancel_if(self.folder_job.as_ref(), id);
         cancel_if(self.preview_job.as_ref(), id);
+        if let Some(plot) = &mut self.plot {
+            plot.cancel_job(id);
+        }
         cancel_if(self.load_job.as_ref(), id);
         cancel_if(self.mmap_job.as_ref(), id);
         cancel_if(self.listing_job.as_ref(), id);
         cancel_if(self.headers_job.as_ref(), id);
+        self.open_state.cancel(id);
+        cancel_if(self.rows_job.as_ref(), id);
     }
 
     /// What eframe keeps between runs.
@@ -1016,7 +1373,16 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if !self.first_frame_logged {
+            // `benches/cold_start.py` times start-up to this line (NPYSCOPE_LOG=info).
+            self.first_frame_logged = true;
+            tracing::info!("first frame");
+        }
+        // The menu bar first, so it spans the whole width above the panels.
+        self.menu_ui(ui);
         self.panels_ui(ui);
+        // Dialogs (Add store, download confirmation) and the drop overlay over the panels.
+        self.dialogs_ui(ui);
         let ctx = ui.ctx().clone();
         self.apply_commands(&ctx);
     }
@@ -1027,6 +1393,19 @@ impl eframe::App for App {
 }
 
 /// A job's outcome with a cancelled or lost job as an error message.
+/// Shape (for sorting), shape text and dtype text of a row whose header is `entry`.
+fn header_texts(entry: Option<&Entry>) -> (Option<Vec<u64>>, String, String) {
+    match entry.map(|e| &e.meta) {
+        None => (None, "\u{2026}".to_string(), "\u{2026}".to_string()),
+        Some(Ok(meta)) => (
+            Some(meta.shape.clone()),
+            format::shape(&meta.shape),
+            meta.dtype.display_name(),
+        ),
+        Some(Err(_)) => (None, "error".to_string(), "error".to_string()),
+    }
+}
+
 fn flatten<T>(outcome: Result<Result<T, String>, JobError>) -> Result<T, String> {
     outcome.map_err(|e| e.to_string()).and_then(|r| r)
 }
@@ -1041,7 +1420,7 @@ fn cancel_if<K, T>(request: Option<&Request<K, T>>, id: u64) {
 }
 
 /// The download cache, opened once (small blocking file work: call on a blocking thread).
-fn shared_cache(
+pub(crate) fn shared_cache(
     slot: &Mutex<Option<Arc<Cache>>>,
     dir: Option<std::path::PathBuf>,
 ) -> Result<Arc<Cache>, String> {

@@ -7,7 +7,11 @@
 
 mod add_store;
 mod app;
+mod datajoint;
+mod datajoint_ui;
 mod format;
+mod headers;
+mod open;
 mod panels;
 mod plot;
 mod requests;
@@ -78,6 +82,25 @@ impl AppOptions {
     }
 }
 
+/// The window icon, `assets/icon.png` (drawn by `tools/make_icon.py`), built into the binary.
+fn icon() -> Option<egui::IconData> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(include_bytes!(
+        "../../assets/icon.png"
+    )));
+    let mut reader = decoder.read_info().ok()?;
+    let mut rgba = vec![0; reader.output_buffer_size()?];
+    let info = reader.next_frame(&mut rgba).ok()?;
+    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
+        return None;
+    }
+    rgba.truncate(info.buffer_size());
+    Some(egui::IconData {
+        rgba,
+        width: info.width,
+        height: info.height,
+    })
+}
+
 /// Opens the window and runs it until it is closed.
 pub fn run(options: AppOptions) -> anyhow::Result<()> {
     let native = eframe::NativeOptions {
@@ -85,7 +108,8 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
             .with_title(TITLE)
             .with_app_id("npyscope")
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([640.0, 400.0]),
+            .with_min_inner_size([640.0, 400.0])
+            .with_icon(icon().unwrap_or_default()),
         ..eframe::NativeOptions::default()
     };
     eframe::run_native(
@@ -94,4 +118,17 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
     )
     .map_err(|err| anyhow::anyhow!("cannot open the window: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_icon_decodes() {
+        let icon = super::icon();
+        assert!(
+            icon.as_ref()
+                .is_some_and(|i| i.width == 128 && i.rgba.len() == 128 * 128 * 4),
+            "assets/icon.png must be a 128x128 RGBA PNG: {icon:?}"
+        );
+    }
 }

@@ -7,7 +7,6 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 
 use super::app::{App, Column, Command, SlotState};
 use super::format;
-use super::plot::Series;
 use crate::store::Entry;
 
 /// Height of one table row.
@@ -38,12 +37,23 @@ impl App {
         if ui.ctx().egui_wants_keyboard_input() {
             return;
         }
-        let (up, open) = ui.input(|i| {
+        let (up, open, step) = ui.input(|i| {
+            let step = if i.key_pressed(egui::Key::ArrowDown) {
+                1
+            } else if i.key_pressed(egui::Key::ArrowUp) {
+                -1
+            } else {
+                0
+            };
             (
                 i.key_pressed(egui::Key::Backspace),
                 i.key_pressed(egui::Key::Enter),
+                step,
             )
         });
+        if step != 0 {
+            self.commands.push(Command::MoveSelection(step));
+        }
         if up {
             self.commands.push(Command::GoUp);
         }
@@ -84,6 +94,14 @@ impl App {
             {
                 self.commands.push(Command::ChooseFolder);
             }
+            if ui
+                .button("Add store…")
+                .on_hover_text("Add a folder or an S3 bucket as a store (kept in the settings)")
+                .clicked()
+            {
+                self.commands
+                    .push(Command::Open(super::open::OpenAction::AddStore));
+            }
             if let Some(note) = &self.config_note {
                 ui.separator();
                 ui.add(egui::Label::new(RichText::new(note).small()).wrap());
@@ -103,10 +121,11 @@ impl App {
             let filter = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.filter)
-                        .hint_text("part of a name (Ctrl+F)")
-                        .desired_width(200.0),
+                        .hint_text("name, dtype:float32, shape[0] > 1000 (Ctrl+F)")
+                        .desired_width(280.0),
                 )
-                .labelled_by(label.id);
+                .labelled_by(label.id)
+                .on_hover_text(crate::filter::HELP);
             if find {
                 filter.request_focus();
             }
@@ -120,6 +139,18 @@ impl App {
                     counts.push_str(&format!(", {} other files not shown", level.other_files));
                 }
                 ui.label(counts);
+                let partial = self.header_queue.as_ref().is_some_and(|q| !q.reads_all());
+                if partial
+                    && ui
+                        .button("Read all headers")
+                        .on_hover_text(
+                            "Headers are read as rows come into view; this reads every one \
+                             (one small ranged request each), with a progress bar",
+                        )
+                        .clicked()
+                {
+                    self.commands.push(Command::ReadAllHeaders);
+                }
             }
         });
         if self.level.is_some() {
@@ -127,10 +158,10 @@ impl App {
             ui.label(self.totals_text(local));
         }
         ui.separator();
-        if self.preview.is_some() {
+        if self.plot.is_some() {
             egui::Panel::bottom("plot")
                 .resizable(true)
-                .default_size(260.0)
+                .default_size(420.0)
                 .show(ui, |ui| self.plot_ui(ui));
         }
         if let Some(err) = &self.listing_error {
@@ -138,8 +169,21 @@ impl App {
         } else if self.level.is_none() {
             ui.label("Listing…");
         } else {
+            if let Some(err) = &self.filter_error {
+                ui.colored_label(ui.visuals().error_fg_color, err);
+            }
+            // A folder that only looks like a table (no array follows the layout) is files.
+            let has_rows = self.dj.as_ref().is_none_or(|dj| !dj.rows.is_empty());
+            let table = self.table_folder.is_some() && has_rows;
+            if table {
+                self.view_switch_ui(ui);
+            }
             // A child ui, so the column lines end at the table, not under the plot.
-            ui.scope(|ui| self.table_ui(ui));
+            if table && !self.persisted.files_view {
+                ui.scope(|ui| self.dj_table_ui(ui));
+            } else {
+                ui.scope(|ui| self.table_ui(ui));
+            }
         }
     }
 
@@ -173,7 +217,17 @@ impl App {
         let available = ui.available_height();
         let sort = self.sort;
         let mut commands = Vec::new();
-        TableBuilder::new(ui)
+        let mut visible = 0..0;
+        let mut builder = TableBuilder::new(ui);
+        if std::mem::take(&mut self.scroll_to_selected)
+            && let Some(at) = self
+                .selected
+                .as_ref()
+                .and_then(|s| self.row_index.get(s).copied())
+        {
+            builder = builder.scroll_to_row(at, None);
+        }
+        builder
             .id_salt("files")
             .striped(true)
             .resizable(true)
@@ -206,7 +260,11 @@ impl App {
                 }
             })
             .body(|body| {
+                let mut first_shown = usize::MAX;
+                let mut last_shown = 0;
                 body.rows(ROW_HEIGHT, self.rows.len(), |mut row| {
+                    first_shown = first_shown.min(row.index());
+                    last_shown = last_shown.max(row.index() + 1);
                     let Some(item) = self.rows.get(row.index()) else {
                         return;
                     };
@@ -241,7 +299,11 @@ impl App {
                         }
                     });
                 });
+                if first_shown < last_shown {
+                    visible = first_shown..last_shown;
+                }
             });
+        self.visible_rows = visible;
         self.commands.extend(commands);
     }
 
@@ -304,7 +366,7 @@ impl App {
                 if ui
                     .add_enabled(readable, egui::Button::new("Preview"))
                     .on_hover_text(format!(
-                        "Read the first {} rows and plot the first channel",
+                        "Read the first {} rows and plot them",
                         super::app::PREVIEW_ROWS
                     ))
                     .clicked()
@@ -369,28 +431,8 @@ impl App {
     }
 
     fn plot_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(preview) = &self.preview else {
-            return;
-        };
-        ui.label(format!(
-            "{} · rows {}..{} · first channel",
-            format::file_name(&preview.path),
-            preview.rows.start,
-            preview.rows.end
-        ));
-        match &preview.series {
-            Series::NotPlotted(why) => {
-                ui.label(why);
-            }
-            Series::Line(points) => {
-                let points = points.clone();
-                egui_plot::Plot::new("preview_plot")
-                    .x_axis_label("row")
-                    .allow_scroll(false)
-                    .show(ui, move |plot_ui| {
-                        plot_ui.line(egui_plot::Line::new("channel 0", points));
-                    });
-            }
+        if let Some(plot) = &mut self.plot {
+            plot.ui(ui);
         }
     }
 

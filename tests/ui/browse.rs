@@ -430,3 +430,90 @@ fn totals_of_a_remote_store_count_the_cached_part() {
     });
     harness.check_accessibility();
 }
+
+#[test]
+fn a_big_remote_level_reads_headers_of_the_rows_in_view_then_all_on_request() {
+    use object_store::ObjectStoreExt;
+
+    const OBJECTS: usize = 600;
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let server = s3_server::S3TestServer::start(root.path());
+    server.create_bucket("lab");
+    let client = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(server.endpoint())
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_bucket_name("lab")
+        .with_access_key_id(s3_server::ACCESS_KEY)
+        .with_secret_access_key(s3_server::SECRET_KEY)
+        .build()
+        .expect("an upload client");
+    let spikes = std::fs::read_dir(
+        demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1"),
+    )
+    .expect("the demo session")
+    .flatten()
+    .find(|e| e.file_name().to_string_lossy().starts_with("spike_times_"))
+    .map(|e| std::fs::read(e.path()).expect("the spike times"))
+    .expect("the demo spike times");
+    runtime().block_on(async {
+        let puts = (0..OBJECTS).map(|i| {
+            let (client, body) = (&client, spikes.clone());
+            async move {
+                let key = object_store::path::Path::parse(format!("many/trial_{i:04}.npy"))
+                    .expect("a key");
+                client.put(&key, body.into()).await
+            }
+        });
+        for put in futures::future::join_all(puts).await {
+            put.expect("an upload");
+        }
+    });
+
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let config = serde_json::json!({
+        "stores": {
+            "lab": {"protocol": "s3", "endpoint": server.host_port(), "bucket": "lab",
+                    "location": "many", "secure": false}
+        }
+    });
+    std::fs::write(work.path().join("datajoint.json"), config.to_string()).expect("a config");
+    let secrets = work.path().join(".secrets");
+    std::fs::create_dir(&secrets).expect("a secrets folder");
+    std::fs::write(secrets.join("stores.lab.access_key"), s3_server::ACCESS_KEY).expect("a key");
+    std::fs::write(secrets.join("stores.lab.secret_key"), s3_server::SECRET_KEY).expect("a key");
+    let mut setup = setup_in(work);
+    let harness = &mut setup.harness;
+    step_until(harness, "the lab store open", |h| has_label(h, "s3"));
+    harness.get_by_label("lab").click();
+    step_until(harness, "the first rows' headers", |h| {
+        has_label_containing(h, &format!("{OBJECTS} arrays · "))
+            && has_label(h, "trial_0000.npy")
+            && h.query_all_by_label("int64").count() > 5
+    });
+    // Only the rows in view (and a few around them) are read: a metadata filter keeps those.
+    harness.get_by_label("Filter:").click();
+    harness.get_by_label("Filter:").type_text("dtype:int64");
+    step_until(harness, "the filtered rows", |h| {
+        has_label_containing(h, " arrays · ")
+            && !has_label_containing(h, &format!("{OBJECTS} arrays · "))
+    });
+    let shown = |h: &Harness<'_, App>| {
+        h.query_all_by_label_contains(" arrays · ")
+            .find_map(|n| {
+                let node = n.accesskit_node();
+                let label = node.label().or(node.value())?.to_string();
+                label.split(' ').next()?.parse::<usize>().ok()
+            })
+            .unwrap_or(0)
+    };
+    let read = shown(harness);
+    assert!(
+        read > 0 && read < OBJECTS / 2,
+        "{read} headers read before asking for all"
+    );
+    harness.get_by_label("Read all headers").click();
+    step_until(harness, "every header read", |h| {
+        has_label_containing(h, &format!("{OBJECTS} arrays · "))
+    });
+}

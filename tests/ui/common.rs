@@ -10,7 +10,6 @@ use npyscope::config::ConfigEnv;
 use npyscope::ui::{App, AppOptions};
 use tokio::sync::Semaphore;
 
-
 /// How long a flow may wait for background jobs before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -43,7 +42,15 @@ pub struct Setup {
 }
 
 pub fn setup(gate: Option<Arc<Semaphore>>) -> Setup {
-    let work = tempfile::tempdir().expect("a temporary folder");
+    setup_with(tempfile::tempdir().expect("a temporary folder"), gate)
+}
+
+/// The app working in `work` (a `datajoint.json` there is found).
+pub fn setup_in(work: tempfile::TempDir) -> Setup {
+    setup_with(work, None)
+}
+
+fn setup_with(work: tempfile::TempDir, gate: Option<Arc<Semaphore>>) -> Setup {
     let options = AppOptions {
         runtime: runtime().handle().clone(),
         config_env: ConfigEnv::isolated(work.path()),
@@ -105,6 +112,22 @@ pub fn open_folder(harness: &mut Harness<'_, App>, row: &str, next: &str) {
     });
 }
 
+/// Opens a DataJoint table folder (shown as rows first), switches to its files and waits for
+/// `next` to be listed.
+pub fn open_table_as_files(harness: &mut Harness<'_, App>, row: &str, next: &str) {
+    step_until(harness, &format!("row {row}"), |h| has_label(h, row));
+    harness.get_by_label(row).click();
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    step_until(harness, "the DataJoint / Files switch", |h| {
+        has_label(h, "Files")
+    });
+    harness.get_by_label("Files").click();
+    step_until(harness, &format!("{next} listed inside {row}"), |h| {
+        has_label_containing(h, next)
+    });
+}
+
 /// From start-up to the session folder listed with its headers read.
 pub fn open_session(harness: &mut Harness<'_, App>) {
     step_until(harness, "the Demo store listed", |h| {
@@ -112,7 +135,7 @@ pub fn open_session(harness: &mut Harness<'_, App>) {
     });
     open_folder(harness, "_schema/", "demo_ephys/");
     open_folder(harness, "demo_ephys/", "recording/");
-    open_folder(harness, "recording/", "subject_id=mouse01/");
+    open_table_as_files(harness, "recording/", "subject_id=mouse01/");
     open_folder(harness, "subject_id=mouse01/", "session=1/");
     open_folder(harness, "session=1/", "waveform_");
     step_until(harness, "the headers of the session's arrays", |h| {
@@ -129,4 +152,3 @@ pub fn select_waveform(harness: &mut Harness<'_, App>) {
     });
     harness.check_accessibility();
 }
-

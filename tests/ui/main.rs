@@ -6,3 +6,7 @@ mod s3_server;
 
 mod browse;
 mod common;
+mod datajoint;
+mod image;
+mod open;
+mod plot;
