@@ -3,8 +3,13 @@
 //! tessellation is timed. Prints `NAME: p50 X ms, p99 Y ms over N frames (budget 16 ms)`.
 //!
 //! ```text
-//! bench_ui listing DIR      # a folder of 100,000 .npy files (made on first use): move down the table
+//! bench_ui listing DIR                 # a folder of 100,000 .npy files (made on first use): move down the table
+//! bench_ui plot FILE.npy [CHANNELS]    # memory-map FILE, wait for its overview, pan the plot
 //! ```
+//!
+//! The plot scenario also prints the process's peak memory: `VmHWM` (resident, all kinds), and
+//! `RssAnon` / `RssFile` at the end (private memory such as the overview pyramid and the drawn
+//! window, against pages of the mapped file, which the kernel can drop at any time).
 //!
 //! What is timed per frame: `Harness::step` (input, the app's update, layout, the
 //! accessibility tree that kittest asks for, which the real window builds only for a screen
@@ -15,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use npyscope::config::ConfigEnv;
 use npyscope::npy::{ByteOrder, DType, ScalarKind, ScalarType, encode_header};
 use npyscope::ui::{App, AppOptions};
@@ -25,7 +30,7 @@ const LISTING_FILES: usize = 100_000;
 /// Frames timed per scenario.
 const FRAMES: usize = 300;
 /// How long set-up (listing, headers) may take.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(300);
+const SETUP_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,7 +41,9 @@ fn main() -> anyhow::Result<()> {
         .as_slice()
     {
         ["listing", dir] => listing(Path::new(dir)),
-        _ => bail!("usage: bench_ui listing DIR"),
+        ["plot", file] => plot(Path::new(file), None),
+        ["plot", file, channels] => plot(Path::new(file), Some(channels)),
+        _ => bail!("usage: bench_ui listing DIR | bench_ui plot FILE.npy [CHANNELS]"),
     }
 }
 
@@ -168,5 +175,95 @@ fn listing(dir: &Path) -> anyhow::Result<()> {
         times.push(frame(&mut h));
     }
     report("frame_listing_100k", times);
+    Ok(())
+}
+
+/// `VmHWM`, `RssAnon` and `RssFile` of this process from `/proc/self/status`, in MiB.
+fn memory_line() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or("?".to_string(), |kb| format!("{:.0} MiB", kb / 1024.0))
+    };
+    format!(
+        "peak resident {} (VmHWM); now private {} (RssAnon), mapped file pages {} (RssFile)",
+        field("VmHWM:"),
+        field("RssAnon:"),
+        field("RssFile:")
+    )
+}
+
+fn plot(file: &Path, channels: Option<&str>) -> anyhow::Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut h = harness(Some(file.to_path_buf()), work.path())?;
+    wait(&mut h, "the file's details", |h| {
+        h.query_all_by_label("Memory-map").next().is_some()
+    })?;
+    h.get_by_label("Memory-map").click();
+    // A click in the very first frames can miss (layout still settling): ask again if so.
+    if wait(&mut h, "the map", |h| {
+        h.query_all_by_label_contains("Memory-mapped")
+            .next()
+            .is_some()
+    })
+    .is_err()
+    {
+        h.get_by_label("Memory-map").click();
+    }
+    wait(&mut h, "the map and its overview", |h| {
+        h.query_all_by_label_contains("Memory-mapped")
+            .next()
+            .is_some()
+            && h.query_all_by_label("No jobs running").next().is_some()
+    })?;
+    if let Some(channels) = channels {
+        h.query_all_by_label("Channels")
+            .find(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+            .context("the Channels box")?
+            .set_text_value_accesskit(channels);
+        h.step();
+        wait(&mut h, "the overview of the channels", |h| {
+            h.query_all_by_label("No jobs running").next().is_some()
+        })?;
+    }
+    let top = h.get_by_label("Save PNG").rect().bottom();
+    let bottom = h.get_by_label_contains("Statistics of").rect().top();
+    let left = h.get_by_label("Export .npy").rect().left();
+    let start = egui::pos2(left + 400.0, (top + bottom) / 2.0);
+    let shown = h
+        .query_all_by_label_contains("channel")
+        .filter_map(|n| {
+            n.accesskit_node()
+                .label()
+                .or(n.accesskit_node().value())
+                .map(|l| l.to_string())
+        })
+        .find(|l| l.contains("shown") || l.contains("Heatmap"))
+        .unwrap_or_default();
+    // Pan: drag left for 50 frames, right for 50, and so on; every frame moves the view.
+    let mut times = Vec::with_capacity(FRAMES);
+    let mut x = start.x;
+    h.hover_at(start);
+    h.step();
+    h.drag_at(start);
+    h.step();
+    for i in 0..FRAMES {
+        x += if (i / 50) % 2 == 0 { -4.0 } else { 4.0 };
+        h.hover_at(egui::pos2(x, start.y));
+        times.push(frame(&mut h));
+    }
+    h.drop_at(egui::pos2(x, start.y));
+    h.step();
+    let name = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    println!("plot of {name}: {shown}");
+    report(&format!("frame_pan_{name}"), times);
+    println!("memory_{name}: {}", memory_line());
     Ok(())
 }

@@ -159,9 +159,11 @@ impl App {
         }
         ui.separator();
         if self.plot.is_some() {
+            // Most of the centre goes to the plot; the table keeps a few rows above it.
+            let plot_height = (ui.available_height() - 160.0).max(260.0);
             egui::Panel::bottom("plot")
                 .resizable(true)
-                .default_size(420.0)
+                .default_size(plot_height)
                 .show(ui, |ui| self.plot_ui(ui));
         }
         if let Some(err) = &self.listing_error {

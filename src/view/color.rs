@@ -58,7 +58,6 @@ pub fn percentile_range(values: &[f64], lo_pct: f64, hi_pct: f64) -> Option<(f64
     if finite.is_empty() {
         return None;
     }
-    finite.sort_unstable_by(f64::total_cmp);
     let pct = |p: f64, default: f64| {
         if p.is_nan() {
             default
@@ -70,7 +69,9 @@ pub fn percentile_range(values: &[f64], lo_pct: f64, hi_pct: f64) -> Option<(f64
     if a > b {
         std::mem::swap(&mut a, &mut b);
     }
-    let (lo, hi) = (quantile(&finite, a), quantile(&finite, b));
+    // Order statistics by selection (linear time), not a full sort: this runs per frame for
+    // heatmaps and images.
+    let (lo, hi) = (quantile(&mut finite, a), quantile(&mut finite, b));
     if lo < hi {
         Some((lo, hi))
     } else {
@@ -78,14 +79,15 @@ pub fn percentile_range(values: &[f64], lo_pct: f64, hi_pct: f64) -> Option<(f64
     }
 }
 
-/// The `p`-th percentile (0..=100) of sorted, non-empty `v`, interpolated linearly.
-fn quantile(v: &[f64], p: f64) -> f64 {
+/// The `p`-th percentile (0..=100) of non-empty `v` (reordered), interpolated linearly.
+fn quantile(v: &mut [f64], p: f64) -> f64 {
     let last = v.len() - 1;
     let rank = p / 100.0 * last as f64;
     let below = (rank.floor() as usize).min(last);
-    let above = (below + 1).min(last);
     let frac = rank - below as f64;
-    let (x, y) = (v[below], v[above]);
+    let (_, &mut x, rest) = v.select_nth_unstable_by(below, f64::total_cmp);
+    // The next order statistic is the smallest of what lies above.
+    let y = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(x);
     // numpy's form: exact at the ends and when x == y.
     if frac == 0.0 { x } else { x + (y - x) * frac }
 }

@@ -71,14 +71,16 @@ fn preview_shows_stacked_channels_and_checks_the_channel_text() {
     assert_eq!(text_box_value(harness, "Channels").as_deref(), Some("0-31"));
     assert!(has_label(harness, "32 channels shown"));
     assert!(has_label_containing(harness, "Window: rows 0..100000"));
-    assert!(has_label_containing(
-        harness,
-        "Statistics of rows 0..100000"
-    ));
+    // Statistics follow once the view rests.
+    step_until(harness, "the statistics of the window", |h| {
+        has_label_containing(h, "Statistics of rows 0..100000")
+            && !has_label_containing(h, "updating")
+    });
 
     set_text_box(harness, "Channels", "0-3");
-    step_until(harness, "four traces", |h| has_label(h, "4 channels shown"));
-    assert!(has_label_containing(harness, "ch    3: min"));
+    step_until(harness, "four traces and their statistics", |h| {
+        has_label(h, "4 channels shown") && has_label_containing(h, "ch    3: min")
+    });
     assert!(!has_label_containing(harness, "ch    4: min"));
 
     // Gain changes the drawing, not the channels.

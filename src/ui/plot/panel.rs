@@ -28,9 +28,17 @@ use crate::view;
 /// Statistics lines shown at most (then "...").
 const MAX_STATS_LINES: usize = 8;
 /// Samples one statistics line reads at most (more: every n-th sample).
-const STATS_BUDGET: u64 = 1 << 22;
+const STATS_BUDGET: u64 = 1 << 19;
 /// Stacked traces named at the plot's left edge at most (more would overlap).
 const MAX_TRACE_LABELS: usize = 64;
+/// Shortest lane worth a pyramid (a few of its first-level blocks).
+const PYRAMID_MIN_LANE: u64 = 1 << 14;
+/// How long the view must rest before the statistics of a moved window are computed.
+const STATS_SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
+/// Width of the statistics column beside the plot.
+const STATS_WIDTH: f32 = 330.0;
+/// Below this width the statistics go under the plot instead.
+const STATS_BESIDE_MIN_WIDTH: f32 = 900.0;
 /// Samples the default offset estimate reads per channel.
 const SPREAD_SAMPLES: usize = 20_000;
 
@@ -98,6 +106,8 @@ pub(crate) struct PlotPanel {
     heat: Option<(TraceRequest, egui::TextureHandle)>,
     /// The statistics lines and what they were computed for.
     stats: Option<(StatsKey, Vec<String>)>,
+    /// When the visible window last moved: statistics wait until it rests.
+    moved_at: std::time::Instant,
     /// Level-of-detail pyramids per channel (whole data of many rows).
     pyramids: Pyramids,
     /// The overview being built.
@@ -197,6 +207,7 @@ impl PlotPanel {
             mesh: SharedMesh::default(),
             heat: None,
             stats: None,
+            moved_at: std::time::Instant::now(),
             pyramids: Pyramids::new(),
             pyramid_job: None,
             pyramid_note: None,
@@ -342,11 +353,15 @@ impl PlotPanel {
         usize::try_from(self.spec.channel_count(&self.data)).unwrap_or(usize::MAX)
     }
 
-    /// Starts building pyramids of all channels (whole data of more than 2^20 samples), one pass.
+    /// Starts building pyramids of all channels (whole data of more than 2^20 samples in all),
+    /// one pass.
     fn start_pyramids(&mut self) {
         let samples = self.spec.samples(&self.data);
+        // Worth it once a redraw would scan many samples in all: long lanes, or many of them.
+        let total = samples.saturating_mul(self.channel_count() as u64);
         if !self.data.is_whole()
-            || samples <= PYRAMID_ROWS
+            || total <= PYRAMID_ROWS
+            || samples < PYRAMID_MIN_LANE
             || self.pyramid_job.is_some()
             || self.pyramids_stopped
             || !matches!(self.mode, Mode::Line | Mode::Stacked)
@@ -776,7 +791,7 @@ impl PlotPanel {
             first + range.start..first + range.end
         };
         self.export_ui(ui, export_rows, self.plot_rect);
-        let stats = self.stats_lines(&range);
+        let stats = self.stats_lines(ui.ctx(), &range);
 
         let x_scale = self.x_scale();
         if self.rate() != self.drawn_rate {
@@ -824,77 +839,101 @@ impl PlotPanel {
         let generation = self.mesh_generation;
         let y_rows = shown as f64;
         let labels = self.channels.clone();
-        // Bottom up: the statistics lines first, then the plot fills what is left, so the panel's
-        // content never outgrows it (a panel grows to fit its content).
-        let layout = egui::Layout::bottom_up(egui::Align::Min);
-        let response = ui
-            .with_layout(layout, |ui| {
-                for line in stats.iter().rev() {
-                    ui.label(RichText::new(line).monospace().small());
+        let draw = move |ui: &mut egui::Ui, plot: Plot<'static>| {
+            plot.show(ui, move |plot_ui| {
+                if let Some(goto) = goto {
+                    plot_ui.set_plot_bounds_x(goto.start * x_scale..=goto.end * x_scale);
                 }
-                let plot = plot.height(ui.available_height().max(120.0));
-                plot.show(ui, move |plot_ui| {
-                    if let Some(goto) = goto {
-                        plot_ui.set_plot_bounds_x(goto.start * x_scale..=goto.end * x_scale);
+                if fit_y {
+                    plot_ui.set_plot_bounds_y(whole.range_y());
+                }
+                match heat_texture {
+                    Some(texture) => {
+                        let x_lo = item_traces
+                            .traces
+                            .first()
+                            .and_then(|t| t.x.first())
+                            .copied()
+                            .unwrap_or(0.0);
+                        let x_hi = item_traces
+                            .traces
+                            .first()
+                            .and_then(|t| t.x.last())
+                            .copied()
+                            .unwrap_or(1.0);
+                        plot_ui.add(TextureItem::new(
+                            texture,
+                            PlotPoint::new(x_lo * x_scale, -0.5),
+                            PlotPoint::new(x_hi * x_scale, y_rows - 0.5),
+                            PlotBounds::from_min_max(
+                                [whole.min()[0], -0.5],
+                                [whole.max()[0], y_rows - 0.5],
+                            ),
+                        ));
                     }
-                    if fit_y {
-                        plot_ui.set_plot_bounds_y(whole.range_y());
-                    }
-                    match heat_texture {
-                        Some(texture) => {
-                            let x_lo = item_traces
-                                .traces
-                                .first()
-                                .and_then(|t| t.x.first())
-                                .copied()
-                                .unwrap_or(0.0);
-                            let x_hi = item_traces
-                                .traces
-                                .first()
-                                .and_then(|t| t.x.last())
-                                .copied()
-                                .unwrap_or(1.0);
-                            plot_ui.add(TextureItem::new(
-                                texture,
-                                PlotPoint::new(x_lo * x_scale, -0.5),
-                                PlotPoint::new(x_hi * x_scale, y_rows - 0.5),
-                                PlotBounds::from_min_max(
-                                    [whole.min()[0], -0.5],
-                                    [whole.max()[0], y_rows - 0.5],
-                                ),
-                            ));
-                        }
-                        None => {
-                            plot_ui.add(EnvelopeItem::new(
-                                item_traces,
-                                style,
-                                generation,
-                                mesh,
-                                whole,
-                                dark,
-                            ));
-                            // Stacked traces are named at the left edge, at their baselines.
-                            if offset > 0.0 && labels.len() <= MAX_TRACE_LABELS {
-                                let left = plot_ui.plot_bounds().min()[0];
-                                for (pos, ch) in labels.iter().enumerate() {
-                                    let at = PlotPoint::new(left, traces::baseline(pos, offset));
-                                    plot_ui.text(
-                                        egui_plot::Text::new(
-                                            format!("ch {ch}"),
-                                            at,
-                                            format!("ch {ch}"),
-                                        )
-                                        .anchor(egui::Align2::LEFT_BOTTOM)
-                                        .color(envelope::trace_color(pos, dark)),
-                                    );
-                                }
+                    None => {
+                        plot_ui.add(EnvelopeItem::new(
+                            item_traces,
+                            style,
+                            generation,
+                            mesh,
+                            whole,
+                            dark,
+                        ));
+                        // Stacked traces are named at the left edge, at their baselines.
+                        if offset > 0.0 && labels.len() <= MAX_TRACE_LABELS {
+                            let left = plot_ui.plot_bounds().min()[0];
+                            for (pos, ch) in labels.iter().enumerate() {
+                                let at = PlotPoint::new(left, traces::baseline(pos, offset));
+                                plot_ui.text(
+                                    egui_plot::Text::new(
+                                        format!("ch {ch}"),
+                                        at,
+                                        format!("ch {ch}"),
+                                    )
+                                    .anchor(egui::Align2::LEFT_BOTTOM)
+                                    .color(envelope::trace_color(pos, dark)),
+                                );
                             }
                         }
                     }
-                    plot_ui.response().hovered()
-                })
+                }
+                plot_ui.response().hovered()
             })
-            .inner;
+        };
+        // The statistics beside the plot when there is room, else under it (bottom up, so the
+        // plot fills what is left and the panel's content never outgrows it).
+        let response = if ui.available_width() >= STATS_BESIDE_MIN_WIDTH {
+            let height = ui.available_height().max(120.0);
+            ui.horizontal_top(|ui| {
+                let plot_width = (ui.available_width() - STATS_WIDTH).max(200.0);
+                let response = draw(ui, plot.width(plot_width).height(height));
+                ui.vertical(|ui| {
+                    ui.set_width(STATS_WIDTH - ui.spacing().item_spacing.x);
+                    egui::ScrollArea::vertical()
+                        .id_salt("plot_statistics")
+                        .max_height(height)
+                        .show(ui, |ui| {
+                            for line in &stats {
+                                ui.label(RichText::new(line).monospace().small());
+                            }
+                        });
+                });
+                response
+            })
+            .inner
+        } else {
+            let layout = egui::Layout::bottom_up(egui::Align::Min);
+            ui.with_layout(layout, |ui| {
+                // Two channels per line (monospace, padded), so the plot keeps its height.
+                let lines = two_per_line(&stats);
+                for line in lines.iter().rev() {
+                    ui.label(RichText::new(line).monospace().small());
+                }
+                draw(ui, plot.height(ui.available_height().max(120.0)))
+            })
+            .inner
+        };
         let hovered = response.inner;
         let bounds = response.transform.bounds();
         let visible = bounds.min()[0] / x_scale..bounds.max()[0] / x_scale;
@@ -904,6 +943,7 @@ impl PlotPanel {
         if visible != self.visible || size != self.plot_size {
             // Bounds moved this frame: the next frame computes the new window.
             self.visible = visible;
+            self.moved_at = std::time::Instant::now();
             self.plot_size = size;
             ui.ctx().request_repaint();
         }
@@ -1016,17 +1056,28 @@ impl PlotPanel {
     }
 
     /// Statistics lines of the visible window (cached per view).
-    fn stats_lines(&mut self, range: &Range<u64>) -> Vec<String> {
+    fn stats_lines(&mut self, ctx: &egui::Context, range: &Range<u64>) -> Vec<String> {
         let key = StatsKey {
             range: range.clone(),
             channels: self.channels.clone(),
             spec: self.spec.clone(),
             generation: self.generation,
         };
-        if let Some((k, lines)) = &self.stats
-            && *k == key
-        {
-            return lines.clone();
+        if let Some((k, lines)) = &self.stats {
+            if *k == key {
+                return lines.clone();
+            }
+            // While the view pans or zooms, the last figures stay (marked): reading samples
+            // spread over a big window every frame would cost the frame budget.
+            let resting = self.moved_at.elapsed();
+            if k.channels == key.channels && k.spec == key.spec && resting < STATS_SETTLE {
+                ctx.request_repaint_after(STATS_SETTLE - resting);
+                let mut lines = lines.clone();
+                if let Some(head) = lines.first_mut() {
+                    head.push_str(" (updating when the view rests)");
+                }
+                return lines;
+            }
         }
         let n = range.end - range.start;
         let stride = n.div_ceil(STATS_BUDGET).max(1);
@@ -1073,6 +1124,21 @@ impl PlotPanel {
         self.stats = Some((key, lines.clone()));
         lines
     }
+}
+
+/// The statistics lines with the channel lines paired side by side (the first line, a header,
+/// stays alone).
+fn two_per_line(lines: &[String]) -> Vec<String> {
+    let Some((head, rest)) = lines.split_first() else {
+        return Vec::new();
+    };
+    let width = rest.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    std::iter::once(head.clone())
+        .chain(rest.chunks(2).map(|pair| match pair {
+            [a, b] => format!("{a:<width$}   {b}"),
+            _ => pair.concat(),
+        }))
+        .collect()
 }
 
 /// A complex part's name in the Part menu.

@@ -17,7 +17,7 @@ use crate::signal::{self, Columns, Pyramid};
 pub(crate) const MAX_STACKED_CHANNELS: u64 = 1024;
 /// Samples (over all channels) one recomputation may scan without a pyramid before it strides.
 pub(crate) const SCAN_BUDGET: u64 = 1 << 24;
-/// Rows from which whole data gets a background pyramid.
+/// Samples (rows x channels) from which whole data gets a background pyramid.
 pub(crate) const PYRAMID_ROWS: u64 = 1 << 20;
 
 /// How the panel draws numbers.
