@@ -173,7 +173,7 @@ impl ArrayRef {
         cancel: &CancellationToken,
     ) -> Result<Vec<u8>, AccessError> {
         let total = range.end.saturating_sub(range.start);
-        progress.set_total(total);
+        progress.set_total_bytes(total);
         let capacity = usize::try_from(total).map_err(|_| {
             self.data_error(ArrayError::TooBig(format!(
                 "{total} bytes do not fit in memory here"
@@ -232,7 +232,7 @@ impl ArrayRef {
             .await
             .map_err(|e| self.map_error(std::io::Error::other(e)))?
             .map_err(|source| self.map_error(source))?;
-            progress.set_total(self.meta.nbytes);
+            progress.set_total_bytes(self.meta.nbytes);
             progress.add(self.meta.nbytes);
             return copied.map_err(|e| self.data_error(e));
         }
@@ -256,7 +256,7 @@ impl ArrayRef {
         progress: &Progress,
     ) -> Result<NdArray, AccessError> {
         let meta = self.meta.clone();
-        progress.set_total(meta.nbytes);
+        progress.set_total_bytes(meta.nbytes);
         let read = tokio::task::spawn_blocking(move || read_local(&file, &meta))
             .await
             .map_err(|e| self.map_error(std::io::Error::other(e)))?
@@ -335,7 +335,7 @@ impl ArrayRef {
             return Ok((start..end, empty));
         }
         let merged = merge_runs(&runs, PART_BYTES);
-        progress.set_total(merged.iter().map(|r| r.end - r.start).sum());
+        progress.set_total_bytes(merged.iter().map(|r| r.end - r.start).sum());
         let pieces: Vec<(Range<u64>, Vec<u8>)> = {
             let reads = futures::stream::iter(merged)
                 .map(|range| async move {

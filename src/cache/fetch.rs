@@ -76,7 +76,7 @@ impl Waiter {
         let id = WAITER_SEQ.fetch_add(1, Ordering::Relaxed);
         let mut state = flight.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.waiters += 1;
-        progress.set_total(flight.object.size);
+        progress.set_total_bytes(flight.object.size);
         if state.done > 0 {
             progress.add(state.done);
         }
@@ -160,7 +160,7 @@ impl Cache {
                     .await
                     .map_err(|e| CacheError::Internal(format!("cache lookup failed: {e}")))?;
             if let Some(file) = hit {
-                progress.set_total(object.size);
+                progress.set_total_bytes(object.size);
                 progress.add(object.size.saturating_sub(progress.done()));
                 return Ok(file);
             }
@@ -259,7 +259,7 @@ async fn fetch_in_place(
         store: store.name().to_string(),
         path: object.path.clone(),
     })?;
-    progress.set_total(object.size);
+    progress.set_total_bytes(object.size);
     progress.add(object.size.saturating_sub(progress.done()));
     Ok(file)
 }

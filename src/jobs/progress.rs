@@ -19,6 +19,8 @@ struct Counters {
     done: AtomicU64,
     /// `u64::MAX` while the total is unknown.
     total: AtomicU64,
+    /// The units are bytes (a download or read), not entries.
+    bytes: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Progress {
@@ -45,6 +47,17 @@ impl Progress {
     pub fn set_total(&self, total: u64) {
         self.inner.total.store(total, Ordering::Relaxed);
         self.changed();
+    }
+
+    /// Sets the total in bytes: the units are bytes (shown as sizes and a transfer rate).
+    pub fn set_total_bytes(&self, total: u64) {
+        self.inner.bytes.store(true, Ordering::Relaxed);
+        self.set_total(total);
+    }
+
+    /// Whether the units are bytes ([`Progress::set_total_bytes`]).
+    pub fn is_bytes(&self) -> bool {
+        self.inner.bytes.load(Ordering::Relaxed)
     }
 
     /// Adds `units` to what is done.

@@ -266,6 +266,8 @@ pub struct App {
     chose_store: bool,
     /// The first frame was logged (start-up time).
     first_frame_logged: bool,
+    /// When each running job was first shown (for its rate and time left).
+    pub(crate) job_started: HashMap<u64, std::time::Instant>,
 }
 
 impl App {
@@ -333,6 +335,7 @@ impl App {
             commands: Vec::new(),
             chose_store: false,
             first_frame_logged: false,
+            job_started: HashMap::new(),
         };
         app.start();
         app

@@ -445,17 +445,30 @@ impl App {
         if jobs.is_empty() {
             ui.label("No jobs running");
         }
+        // When each job was first seen, for its rate and time left.
+        let now = std::time::Instant::now();
+        self.job_started
+            .retain(|id, _| jobs.iter().any(|j| j.id == *id));
         for job in &jobs {
+            self.job_started.entry(job.id).or_insert(now);
+        }
+        for job in &jobs {
+            let elapsed = self
+                .job_started
+                .get(&job.id)
+                .map_or(0.0, |t| now.duration_since(*t).as_secs_f64());
             ui.horizontal(|ui| {
                 ui.label(&job.label);
                 let progress = &job.progress;
-                let text = match progress.total() {
-                    Some(total) => format!("{} / {}", progress.done(), total),
-                    None => "working…".to_string(),
-                };
+                let text = format::progress(
+                    progress.done(),
+                    progress.total(),
+                    progress.is_bytes(),
+                    elapsed,
+                );
                 ui.add(
                     egui::ProgressBar::new(progress.fraction())
-                        .desired_width(160.0)
+                        .desired_width(320.0)
                         .text(text),
                 );
                 if ui.button("Cancel").on_hover_text(&job.label).clicked() {

@@ -37,6 +37,18 @@ pub fn write_rows_csv(
     rows: Range<u64>,
     out: &mut dyn std::io::Write,
 ) -> Result<(), ViewError> {
+    write_rows_csv_numbered(meta, data, rows, 0, out)
+}
+
+/// [`write_rows_csv`] of data that holds rows `first_row..` of a bigger stored array (a previewed
+/// window): the `row` column counts in the stored array.
+pub fn write_rows_csv_numbered(
+    meta: &ArrayMeta,
+    data: &[u8],
+    rows: Range<u64>,
+    first_row: u64,
+    out: &mut dyn std::io::Write,
+) -> Result<(), ViewError> {
     let sel = select_rows(meta, data, rows)?;
     let per_row_dims = meta.shape.get(1..).unwrap_or(&[]);
     let elements = product(per_row_dims);
@@ -77,7 +89,7 @@ pub fn write_rows_csv(
     let item = sel.itemsize as u64;
     let too_big = || ViewError::TooBig("a value's byte offset".into());
     for r in sel.rows.clone() {
-        w.write_field(r.to_string())?;
+        w.write_field(first_row.saturating_add(r).to_string())?;
         for e in 0..elements {
             // Flat element index of (r, e) in the stored layout.
             let index = if fortran {
@@ -226,6 +238,18 @@ mod tests {
 
     fn scalar(s: &str) -> DType {
         DType::Scalar(parse_typestr(s).unwrap())
+    }
+
+    #[test]
+    fn rows_of_a_window_are_numbered_in_the_stored_array() {
+        let m = meta("<i2", false, &[3]);
+        let data: Vec<u8> = [7i16, 8, 9].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut out = Vec::new();
+        write_rows_csv_numbered(&m, &data, 1..3, 100_000, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "row,c0\n100001,8\n100002,9\n"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::npy::{ArrayMeta, encode_header};
 
 use super::error::ViewError;
 
-pub use super::csv_rows::write_rows_csv;
+pub use super::csv_rows::{write_rows_csv, write_rows_csv_numbered};
 
 /// Rows `a[A:B]` of an array, checked against its data.
 pub(super) struct Rows {

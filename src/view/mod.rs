@@ -17,6 +17,6 @@ pub use axes::SliceSpec;
 pub use channels::{default_channels, format_channels, parse_channels};
 pub use color::{Colormap, NAN_RGB, colorize, percentile_range};
 pub use error::ViewError;
-pub use export::{write_rows_csv, write_rows_npy};
+pub use export::{write_rows_csv, write_rows_csv_numbered, write_rows_npy};
 pub use plane::{Plane, plane};
 pub use stats::{Stats, stats};

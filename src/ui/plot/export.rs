@@ -507,7 +507,13 @@ pub(crate) fn export_rows(
     write_atomically(path, |out| {
         match format {
             ExportFormat::Npy => crate::view::write_rows_npy(&meta, data.bytes(), rows, out),
-            ExportFormat::Csv => crate::view::write_rows_csv(&meta, data.bytes(), rows, out),
+            ExportFormat::Csv => crate::view::write_rows_csv_numbered(
+                &meta,
+                data.bytes(),
+                rows,
+                data.first_row(),
+                out,
+            ),
         }
         .map_err(|e| e.to_string())
     })
