@@ -268,6 +268,10 @@ pub struct App {
     first_frame_logged: bool,
     /// When each running job was first shown (for its rate and time left).
     pub(crate) job_started: HashMap<u64, std::time::Instant>,
+    /// Whether the selected remote array is in the download cache (`None` while checking).
+    pub(crate) selected_cached: Option<(String, Option<bool>)>,
+    /// Looks the selected remote array up in the download cache.
+    selected_cached_job: Option<Request<String, Result<bool, String>>>,
 }
 
 impl App {
@@ -336,6 +340,8 @@ impl App {
             chose_store: false,
             first_frame_logged: false,
             job_started: HashMap::new(),
+            selected_cached: None,
+            selected_cached_job: None,
         };
         app.start();
         app
@@ -650,6 +656,7 @@ impl App {
                     self.mapped = Some(mapped);
                     // A remote array is in the cache now: count the cached part again.
                     self.cached_for.clear();
+                    self.selected_cached = None;
                     self.rows_dirty = true;
                 }
                 Err(err) if err == JobError::Cancelled.to_string() => {
@@ -676,6 +683,50 @@ impl App {
         if self.rows_dirty {
             self.rebuild_rows();
         }
+        self.check_selected_cached();
+    }
+
+    /// Starts (once per selection) the lookup of the selected remote array in the download
+    /// cache, and takes its answer.
+    fn check_selected_cached(&mut self) {
+        if let Some((path, outcome)) = take_done(&mut self.selected_cached_job)
+            && let Some((selected, state)) = &mut self.selected_cached
+            && *selected == path
+        {
+            *state = flatten(outcome).ok();
+        }
+        let Some(path) = self.selected.clone() else {
+            return;
+        };
+        if self
+            .selected_cached
+            .as_ref()
+            .is_some_and(|(p, _)| *p == path)
+        {
+            return;
+        }
+        let Some(store) = self.current.and_then(|i| self.store(i)).cloned() else {
+            return;
+        };
+        let Some(object) = self.entries.get(&path).map(|e| e.object.clone()) else {
+            return;
+        };
+        self.selected_cached = Some((path.clone(), None));
+        if store.is_local() {
+            return;
+        }
+        let cache = Arc::clone(&self.cache);
+        let cache_dir = self.options.cache_dir.clone();
+        let label = format!("Looking up {} in the cache", format::file_name(&path));
+        let job = self.jobs.spawn(label, move |_, _| async move {
+            tokio::task::spawn_blocking(move || {
+                let cache = shared_cache(&cache, cache_dir)?;
+                Ok(cache.lookup(&store, &object).is_some())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        });
+        self.selected_cached_job = Some(Request::new(path, job));
     }
 
     /// Adds the configured stores beside the demo store.

@@ -333,7 +333,14 @@ impl App {
         };
         let mut commands = Vec::new();
         egui::ScrollArea::vertical().show(ui, |ui| {
-            details_grid_ui(ui, entry);
+            let local = store.as_ref().is_some_and(|s| s.is_local());
+            let cached = match (&self.selected_cached, local) {
+                (_, true) => "local file (read in place, nothing to download)",
+                (Some((p, Some(true))), _) if *p == path => "yes, in the download cache",
+                (Some((p, Some(false))), _) if *p == path => "no (Memory-map downloads it)",
+                _ => "checking...",
+            };
+            details_grid_ui(ui, entry, cached);
             ui.add_space(8.0);
             let file = store.as_ref().and_then(|s| s.local_path(&path));
             ui.horizontal_wrapped(|ui| {
@@ -498,7 +505,7 @@ impl App {
 }
 
 /// The metadata of one entry as a two-column grid.
-fn details_grid_ui(ui: &mut egui::Ui, entry: &Entry) {
+fn details_grid_ui(ui: &mut egui::Ui, entry: &Entry, cached: &str) {
     egui::Grid::new("details_grid")
         .num_columns(2)
         .striped(true)
@@ -551,5 +558,6 @@ fn details_grid_ui(ui: &mut egui::Ui, entry: &Entry) {
                 ),
             );
             row(ui, "modified", format::time(&entry.object.last_modified));
+            row(ui, "cached", cached.to_string());
         });
 }

@@ -405,12 +405,17 @@ fn totals_of_a_remote_store_count_the_cached_part() {
         has_label_containing(h, "2 arrays · ") && has_label_containing(h, " · 0 B cached")
     });
     harness.get_by_label_contains("spike_times_").click();
-    step_until(&mut harness, "the spike times' details", |h| {
-        has_label(h, "Memory-map")
-    });
+    step_until(
+        &mut harness,
+        "the spike times' details, not cached yet",
+        |h| has_label(h, "Memory-map") && has_label(h, "no (Memory-map downloads it)"),
+    );
     harness.get_by_label("Memory-map").click();
     step_until(&mut harness, "the spike times mapped", |h| {
         has_label_containing(h, "Mapped spike_times_")
+    });
+    step_until(&mut harness, "the details saying it is cached", |h| {
+        has_label(h, "yes, in the download cache")
     });
     assert!(has_label_containing(&harness, "from the download cache"));
     let spikes = std::fs::read_dir(&session)
