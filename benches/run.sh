@@ -30,9 +30,34 @@ run_decimate() {
   python3 benches/decimate_peer.py --ours "$work/decimate_ours.txt"
 }
 
-# Frame times of the window, headless (egui_kittest): 300 frames over a 100,000-row listing.
+# Frame times of the window, headless (egui_kittest): 300 frames moving down a 100,000-row listing,
+# then 300 frames panning memory-mapped arrays (1e8 samples; 384 channels with 32 and with all
+# shown; 1e9 samples, 4 GB) with the process's memory after each.
 run_ui() {
-  "$PWD/target/release/examples/bench_ui" listing "$work"
+  local ui="$PWD/target/release/examples/bench_ui"
+  "$ui" listing "$work"
+  python3 - "$work" <<'PY'
+import sys, numpy as np
+from pathlib import Path
+work = Path(sys.argv[1])
+rng = np.random.default_rng(7)
+for name, shape in [("decimate_f32_100000000.npy", (100_000_000,)),
+                    ("multichannel_f32_700000x384.npy", (700_000, 384)),
+                    ("pyramid_f32_1000000000.npy", (1_000_000_000,))]:
+    path = work / name
+    if path.exists():
+        continue
+    a = np.lib.format.open_memmap(path, mode="w+", dtype="<f4", shape=shape)
+    step = 10_000_000 // (shape[1] if len(shape) > 1 else 1)
+    for i in range(0, shape[0], step):
+        n = min(step, shape[0] - i)
+        a[i:i + n] = rng.standard_normal((n,) + shape[1:], dtype=np.float32)
+    a.flush()
+PY
+  "$ui" plot "$work/decimate_f32_100000000.npy"
+  "$ui" plot "$work/multichannel_f32_700000x384.npy"
+  "$ui" plot "$work/multichannel_f32_700000x384.npy" 0-383
+  "$ui" plot "$work/pyramid_f32_1000000000.npy"
 }
 
 # Launch to first frame of the release binary under Xvfb.
