@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use npyscope::config::ConfigEnv;
-use npyscope::ui::{App, AppOptions};
+use npyscope::ui::App;
 use tokio::sync::Semaphore;
 
 use crate::common::*;
@@ -173,20 +172,9 @@ fn a_path_argument_opens_its_folder_and_selects_the_file() {
         .find(|p| p.to_string_lossy().contains("waveform_"))
         .expect("the demo waveform");
     let work = tempfile::tempdir().expect("a temporary folder");
-    let options = AppOptions {
-        runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work.path()),
-        config_file: None,
-        demo_dir: Some(demo_dir().to_path_buf()),
-        open: Some(file),
-        data_gate: None,
-        cache_dir: Some(work.path().join("cache")),
-        save_path: None,
-        settings_dir: Some(work.path().join("settings")),
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options));
+    let mut options = options(work.path());
+    options.open = Some(file);
+    let mut harness = app(options);
     step_until(&mut harness, "the file's details", |h| {
         h.query_all_by_label("(300000, 32)").count() >= 2 && has_label(h, "Copy Python")
     });
@@ -237,20 +225,8 @@ fn configured_stores_appear_beside_the_demo_with_their_status() {
         }
     });
     std::fs::write(work.path().join("datajoint.json"), config.to_string()).expect("a config");
-    let options = AppOptions {
-        runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work.path()),
-        config_file: None,
-        demo_dir: Some(demo_dir().to_path_buf()),
-        open: None,
-        data_gate: None,
-        cache_dir: Some(work.path().join("cache")),
-        save_path: None,
-        settings_dir: Some(work.path().join("settings")),
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options));
+    let options = options(work.path());
+    let mut harness = app(options);
     step_until(&mut harness, "the configured stores", |h| {
         has_label(h, "Demo")
             && has_label(h, "lab")
@@ -384,20 +360,8 @@ fn totals_of_a_remote_store_count_the_cached_part() {
     std::fs::create_dir(&secrets).expect("a secrets folder");
     std::fs::write(secrets.join("stores.lab.access_key"), s3_server::ACCESS_KEY).expect("a key");
     std::fs::write(secrets.join("stores.lab.secret_key"), s3_server::SECRET_KEY).expect("a key");
-    let options = AppOptions {
-        runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work.path()),
-        config_file: None,
-        demo_dir: Some(demo_dir().to_path_buf()),
-        open: None,
-        data_gate: None,
-        cache_dir: Some(work.path().join("cache")),
-        save_path: None,
-        settings_dir: Some(work.path().join("settings")),
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options));
+    let options = options(work.path());
+    let mut harness = app(options);
     step_until(&mut harness, "the lab store", |h| has_label(h, "lab"));
     step_until(&mut harness, "the lab store open", |h| has_label(h, "s3"));
     harness.get_by_label("lab").click();

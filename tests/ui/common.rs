@@ -50,21 +50,33 @@ pub fn setup_in(work: tempfile::TempDir) -> Setup {
     setup_with(work, None)
 }
 
-fn setup_with(work: tempfile::TempDir, gate: Option<Arc<Semaphore>>) -> Setup {
-    let options = AppOptions {
+/// The options of an app working in `work` (no `datajoint.json` unless the test writes one): the
+/// shared demo store, its own cache and settings folders.
+pub fn options(work: &Path) -> AppOptions {
+    AppOptions {
         runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work.path()),
+        config_env: ConfigEnv::isolated(work),
         config_file: None,
         demo_dir: Some(demo_dir().to_path_buf()),
         open: None,
-        data_gate: gate,
-        cache_dir: Some(work.path().join("cache")),
+        data_gate: None,
+        cache_dir: Some(work.join("cache")),
         save_path: None,
-        settings_dir: Some(work.path().join("settings")),
-    };
-    let harness = Harness::builder()
+        settings_dir: Some(work.join("settings")),
+    }
+}
+
+/// The real app with `options`, in a 1400x900 window.
+pub fn app(options: AppOptions) -> Harness<'static, App> {
+    Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options));
+        .build_eframe(move |cc| App::new(cc, options))
+}
+
+fn setup_with(work: tempfile::TempDir, gate: Option<Arc<Semaphore>>) -> Setup {
+    let mut options = options(work.path());
+    options.data_gate = gate;
+    let harness = app(options);
     Setup {
         harness,
         _work: work,

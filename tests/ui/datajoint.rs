@@ -2,8 +2,7 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use npyscope::config::ConfigEnv;
-use npyscope::ui::{App, AppOptions};
+use npyscope::ui::App;
 
 use crate::common::*;
 
@@ -139,20 +138,9 @@ fn a_broken_file_shows_its_error_in_the_details() {
         b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4',",
     )
     .expect("a broken file");
-    let options = AppOptions {
-        runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work.path()),
-        config_file: None,
-        demo_dir: Some(demo_dir().to_path_buf()),
-        open: Some(folder.join("broken.npy")),
-        data_gate: None,
-        cache_dir: Some(work.path().join("cache")),
-        save_path: None,
-        settings_dir: Some(work.path().join("settings")),
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options));
+    let mut options = options(work.path());
+    options.open = Some(folder.join("broken.npy"));
+    let mut harness = app(options);
     step_until(&mut harness, "the broken file's row", |h| {
         has_label(h, "broken.npy") && has_label(h, "error")
     });

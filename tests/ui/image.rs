@@ -7,9 +7,9 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use npyscope::array::ArrayRef;
-use npyscope::config::{ConfigEnv, StoreSpec};
+use npyscope::config::StoreSpec;
 use npyscope::jobs::{CancellationToken, Progress};
-use npyscope::ui::{App, AppOptions};
+use npyscope::ui::App;
 
 use crate::common::*;
 
@@ -17,20 +17,10 @@ use crate::common::*;
 /// answering `save_path`.
 fn setup_saving_to(open: PathBuf, save_path: PathBuf) -> Setup {
     let work = tempfile::tempdir().expect("a temporary folder");
-    let options = AppOptions {
-        runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work.path()),
-        config_file: None,
-        demo_dir: Some(demo_dir().to_path_buf()),
-        open: Some(open),
-        data_gate: None,
-        cache_dir: Some(work.path().join("cache")),
-        save_path: Some(save_path),
-        settings_dir: Some(work.path().join("settings")),
-    };
-    let harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options));
+    let mut options = options(work.path());
+    options.open = Some(open);
+    options.save_path = Some(save_path);
+    let harness = app(options);
     Setup {
         harness,
         _work: work,

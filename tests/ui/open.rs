@@ -6,28 +6,15 @@ use std::sync::Arc;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use npyscope::config::ConfigEnv;
-use npyscope::ui::{App, AppOptions};
+use npyscope::ui::App;
 
 use crate::common::*;
 use crate::s3_server;
 
 /// The app working in `work`, with its settings in `work/settings`.
 fn app_in(work: &Path) -> Harness<'static, App> {
-    let options = AppOptions {
-        runtime: runtime().handle().clone(),
-        config_env: ConfigEnv::isolated(work),
-        config_file: None,
-        demo_dir: Some(demo_dir().to_path_buf()),
-        open: None,
-        data_gate: None,
-        cache_dir: Some(work.join("cache")),
-        save_path: None,
-        settings_dir: Some(work.join("settings")),
-    };
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options))
+    let options = options(work);
+    app(options)
 }
 
 /// A folder holding one array, `trace.npy`.
