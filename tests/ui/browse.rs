@@ -9,7 +9,6 @@ use npyscope::ui::App;
 use tokio::sync::Semaphore;
 
 use crate::common::*;
-use crate::s3_server;
 
 #[test]
 fn demo_store_appears_beside_no_config() {
@@ -315,51 +314,22 @@ fn ctrl_f_focuses_the_filter() {
 
 #[test]
 fn totals_of_a_remote_store_count_the_cached_part() {
-    use object_store::ObjectStoreExt;
-
-    let root = tempfile::tempdir().expect("a temporary folder");
-    let server = s3_server::S3TestServer::start(root.path());
-    server.create_bucket("lab");
+    let lab = lab_bucket();
     let session = demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1");
-    let client = object_store::aws::AmazonS3Builder::new()
-        .with_endpoint(server.endpoint())
-        .with_allow_http(true)
-        .with_region("us-east-1")
-        .with_bucket_name("lab")
-        .with_access_key_id(s3_server::ACCESS_KEY)
-        .with_secret_access_key(s3_server::SECRET_KEY)
-        .build()
-        .expect("an upload client");
-    let mut uploaded = 0;
-    for entry in std::fs::read_dir(&session)
+    let objects: Vec<(String, Vec<u8>)> = std::fs::read_dir(&session)
         .expect("the demo session")
         .flatten()
-    {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("waveform_") {
-            continue;
-        }
-        let bytes = std::fs::read(entry.path()).expect("a demo array");
-        let key = object_store::path::Path::parse(format!("dj/{name}")).expect("a key");
-        runtime()
-            .block_on(client.put(&key, bytes.into()))
-            .expect("an upload");
-        uploaded += 1;
-    }
-    assert_eq!(uploaded, 2);
-
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("waveform_"))
+        .map(|name| {
+            let bytes = std::fs::read(session.join(&name)).expect("a demo array");
+            (format!("dj/{name}"), bytes)
+        })
+        .collect();
+    assert_eq!(objects.len(), 2);
+    lab.put(objects);
     let work = tempfile::tempdir().expect("a temporary folder");
-    let config = serde_json::json!({
-        "stores": {
-            "lab": {"protocol": "s3", "endpoint": server.host_port(), "bucket": "lab",
-                    "location": "dj", "secure": false}
-        }
-    });
-    std::fs::write(work.path().join("datajoint.json"), config.to_string()).expect("a config");
-    let secrets = work.path().join(".secrets");
-    std::fs::create_dir(&secrets).expect("a secrets folder");
-    std::fs::write(secrets.join("stores.lab.access_key"), s3_server::ACCESS_KEY).expect("a key");
-    std::fs::write(secrets.join("stores.lab.secret_key"), s3_server::SECRET_KEY).expect("a key");
+    lab.configure(work.path(), "dj");
     let options = options(work.path());
     let mut harness = app(options);
     step_until(&mut harness, "the lab store", |h| has_label(h, "lab"));
@@ -402,21 +372,8 @@ fn totals_of_a_remote_store_count_the_cached_part() {
 
 #[test]
 fn a_big_remote_level_reads_headers_of_the_rows_in_view_then_all_on_request() {
-    use object_store::ObjectStoreExt;
-
     const OBJECTS: usize = 600;
-    let root = tempfile::tempdir().expect("a temporary folder");
-    let server = s3_server::S3TestServer::start(root.path());
-    server.create_bucket("lab");
-    let client = object_store::aws::AmazonS3Builder::new()
-        .with_endpoint(server.endpoint())
-        .with_allow_http(true)
-        .with_region("us-east-1")
-        .with_bucket_name("lab")
-        .with_access_key_id(s3_server::ACCESS_KEY)
-        .with_secret_access_key(s3_server::SECRET_KEY)
-        .build()
-        .expect("an upload client");
+    let lab = lab_bucket();
     let spikes = std::fs::read_dir(
         demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1"),
     )
@@ -425,32 +382,13 @@ fn a_big_remote_level_reads_headers_of_the_rows_in_view_then_all_on_request() {
     .find(|e| e.file_name().to_string_lossy().starts_with("spike_times_"))
     .map(|e| std::fs::read(e.path()).expect("the spike times"))
     .expect("the demo spike times");
-    runtime().block_on(async {
-        let puts = (0..OBJECTS).map(|i| {
-            let (client, body) = (&client, spikes.clone());
-            async move {
-                let key = object_store::path::Path::parse(format!("many/trial_{i:04}.npy"))
-                    .expect("a key");
-                client.put(&key, body.into()).await
-            }
-        });
-        for put in futures::future::join_all(puts).await {
-            put.expect("an upload");
-        }
-    });
-
+    lab.put(
+        (0..OBJECTS)
+            .map(|i| (format!("many/trial_{i:04}.npy"), spikes.clone()))
+            .collect(),
+    );
     let work = tempfile::tempdir().expect("a temporary folder");
-    let config = serde_json::json!({
-        "stores": {
-            "lab": {"protocol": "s3", "endpoint": server.host_port(), "bucket": "lab",
-                    "location": "many", "secure": false}
-        }
-    });
-    std::fs::write(work.path().join("datajoint.json"), config.to_string()).expect("a config");
-    let secrets = work.path().join(".secrets");
-    std::fs::create_dir(&secrets).expect("a secrets folder");
-    std::fs::write(secrets.join("stores.lab.access_key"), s3_server::ACCESS_KEY).expect("a key");
-    std::fs::write(secrets.join("stores.lab.secret_key"), s3_server::SECRET_KEY).expect("a key");
+    lab.configure(work.path(), "many");
     let mut setup = setup_in(work);
     let harness = &mut setup.harness;
     step_until(harness, "the lab store open", |h| has_label(h, "s3"));

@@ -164,3 +164,72 @@ pub fn select_waveform(harness: &mut Harness<'_, App>) {
     });
     harness.check_accessibility();
 }
+
+/// A real S3 server on loopback with a bucket `lab`, and a client that uploads to it.
+pub struct LabBucket {
+    /// The server (stopped when dropped).
+    pub server: crate::s3_server::S3TestServer,
+    client: object_store::aws::AmazonS3,
+    _root: tempfile::TempDir,
+}
+
+/// Starts the server with an empty bucket `lab`.
+pub fn lab_bucket() -> LabBucket {
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let server = crate::s3_server::S3TestServer::start(root.path());
+    server.create_bucket("lab");
+    let client = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(server.endpoint())
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_bucket_name("lab")
+        .with_access_key_id(crate::s3_server::ACCESS_KEY)
+        .with_secret_access_key(crate::s3_server::SECRET_KEY)
+        .build()
+        .expect("an upload client");
+    LabBucket {
+        server,
+        client,
+        _root: root,
+    }
+}
+
+impl LabBucket {
+    /// Uploads `objects` (key, bytes), all at once.
+    pub fn put(&self, objects: Vec<(String, Vec<u8>)>) {
+        use object_store::ObjectStoreExt;
+        runtime().block_on(async {
+            let puts = objects.into_iter().map(|(key, bytes)| async move {
+                let key = object_store::path::Path::parse(&key).expect("a key");
+                self.client.put(&key, bytes.into()).await
+            });
+            for put in futures::future::join_all(puts).await {
+                put.expect("an upload");
+            }
+        });
+    }
+
+    /// Writes into `work` a `datajoint.json` with the store `lab` at `location` in the bucket,
+    /// and its keys in `.secrets/`, as DataJoint users keep them.
+    pub fn configure(&self, work: &Path, location: &str) {
+        let config = serde_json::json!({
+            "stores": {
+                "lab": {"protocol": "s3", "endpoint": self.server.host_port(), "bucket": "lab",
+                        "location": location, "secure": false}
+            }
+        });
+        std::fs::write(work.join("datajoint.json"), config.to_string()).expect("a config");
+        let secrets = work.join(".secrets");
+        std::fs::create_dir(&secrets).expect("a secrets folder");
+        std::fs::write(
+            secrets.join("stores.lab.access_key"),
+            crate::s3_server::ACCESS_KEY,
+        )
+        .expect("a key");
+        std::fs::write(
+            secrets.join("stores.lab.secret_key"),
+            crate::s3_server::SECRET_KEY,
+        )
+        .expect("a key");
+    }
+}
