@@ -268,6 +268,8 @@ pub struct App {
     first_frame_logged: bool,
     /// When each running job was first shown (for its rate and time left).
     pub(crate) job_started: HashMap<u64, std::time::Instant>,
+    /// The folder shown was restored from the last run (if it is gone, the top is shown).
+    restored_prefix: bool,
     /// Whether the selected remote array is in the download cache (`None` while checking).
     pub(crate) selected_cached: Option<(String, Option<bool>)>,
     /// Looks the selected remote array up in the download cache.
@@ -340,6 +342,7 @@ impl App {
             chose_store: false,
             first_frame_logged: false,
             job_started: HashMap::new(),
+            restored_prefix: false,
             selected_cached: None,
             selected_cached_job: None,
         };
@@ -513,7 +516,18 @@ impl App {
             && prefix == self.prefix
         {
             match flatten(outcome) {
-                Ok(level) => self.listed(index, level),
+                Ok(level) => {
+                    self.restored_prefix = false;
+                    self.listed(index, level)
+                }
+                // The folder remembered from the last run is gone: show the store's top.
+                Err(err) if std::mem::take(&mut self.restored_prefix) => {
+                    self.note = Some(format!(
+                        "The folder shown last time cannot be listed ({err}); showing the top \
+                         of the store"
+                    ));
+                    self.show(index, String::new());
+                }
                 Err(err) => {
                     self.listing_error = Some(err.clone());
                     self.error(err);
@@ -777,7 +791,10 @@ impl App {
             .and_then(|_| self.stores.iter().skip(1).position(ready).map(|i| i + 1));
         let (index, prefix) = match (argument, remembered) {
             (Some(index), _) => (Some(index), self.open_prefix.clone()),
-            (None, Some(index)) => (Some(index), self.persisted.last_prefix.clone()),
+            (None, Some(index)) => {
+                self.restored_prefix = !self.persisted.last_prefix.is_empty();
+                (Some(index), self.persisted.last_prefix.clone())
+            }
             (None, None) => (self.stores.iter().position(ready), String::new()),
         };
         if let Some(index) = index {
