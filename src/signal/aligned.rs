@@ -103,7 +103,10 @@ fn aligned(
     par: bool,
 ) -> Result<Columns, SignalError> {
     let (r, w) = aligned_window(pyramid, lane, range.clone(), width);
-    if r.end <= pyramid.len() || r == range {
+    // Requests `aligned_window` returns unchanged (width 0 or 1, too wide, reversed) get the
+    // plain view and its answer or error.
+    let unchanged = !(2..=MAX_WIDTH).contains(&width) || range.start > range.end;
+    if r.end <= pyramid.len() || unchanged {
         return if par {
             view_par(pyramid, lane, r, w)
         } else {
