@@ -7,6 +7,7 @@ pub mod array;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod demo;
 pub mod display;
 pub mod filter;

@@ -2,6 +2,7 @@
 //! error only when the target itself cannot be used (a broken object is a row, not a failure).
 
 mod cache;
+mod db;
 mod format;
 mod get;
 mod info;
@@ -89,6 +90,12 @@ pub enum Command {
         #[command(subcommand)]
         action: cache::CacheAction,
     },
+    /// The DataJoint database (read-only): schemas, tables, rows, one cell's array.
+    Db {
+        /// What to read.
+        #[command(subcommand)]
+        action: db::DbAction,
+    },
     /// Show one array's full metadata, reading only its header.
     Info {
         /// STORE:PATH, a local .npy file, or s3://bucket/key.
@@ -152,6 +159,10 @@ pub async fn run(cli: &Cli, command: &Command, out: &mut dyn Write) -> anyhow::R
         Command::Cache { action } => {
             let cache = crate::cache::Cache::open(None, None)?;
             cache::run(&cache, action, out)
+        }
+        Command::Db { action } => {
+            let config = load_config(cli.config.as_deref())?;
+            db::run(&config, action, out).await
         }
         Command::Info { target, json } => {
             let config = config_for_target(cli, target)?;

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::database::DatabaseEnv;
+
 /// DataJoint's system-wide secrets folder (Docker/Kubernetes secrets).
 pub const SYSTEM_SECRETS_DIR: &str = "/run/secrets/datajoint";
 
@@ -30,6 +32,8 @@ pub struct ConfigEnv {
     /// A variable that could not be used; loading a config then fails with it (as importing
     /// DataJoint does).
     pub problem: Option<EnvProblem>,
+    /// The `DJ_*` database variables (`DJ_HOST`, `DJ_PASS`, …).
+    pub database: DatabaseEnv,
 }
 
 impl ConfigEnv {
@@ -75,6 +79,7 @@ impl ConfigEnv {
             system_secrets_dir: Some(PathBuf::from(SYSTEM_SECRETS_DIR)),
             working_dir,
             problem,
+            database: DatabaseEnv::from_process(),
         }
     }
 
@@ -86,6 +91,7 @@ impl ConfigEnv {
             system_secrets_dir: None,
             working_dir: working_dir.to_path_buf(),
             problem: None,
+            database: DatabaseEnv::default(),
         }
     }
 }

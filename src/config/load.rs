@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use super::database::{self, DatabaseSpec, DatabaseSpecError, RawDatabase};
 use super::discover::{find_config_file, find_secrets_dir};
 use super::env::ConfigEnv;
 use super::error::{ConfigError, StoreSpecError, json_error_parts};
@@ -39,6 +40,9 @@ pub struct Config {
     pub filepath_default: Option<String>,
     /// Things in the config that were ignored, for the user to see (never holds secrets).
     pub warnings: Vec<String>,
+    /// The DataJoint database: `None` when nothing configures one, else its settings or why
+    /// they cannot be used.
+    pub database: Option<Result<DatabaseSpec, DatabaseSpecError>>,
 }
 
 impl Config {
@@ -189,9 +193,9 @@ fn build(
         });
     }
     let mut warnings = Vec::new();
-    let mut raw = match &config_path {
-        Some(path) => read_file_stores(path, &mut warnings)?,
-        None => RawStores::default(),
+    let (mut raw, raw_database) = match &config_path {
+        Some(path) => read_file(path, &mut warnings)?,
+        None => (RawStores::default(), RawDatabase::default()),
     };
 
     if let Some(text) = env.dj_stores.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -214,6 +218,7 @@ fn build(
     if let Some(dir) = &secrets_dir {
         apply_secrets(dir, &mut raw)?;
     }
+    let database = database::resolve(&raw_database, &env.database, secrets_dir.as_deref());
 
     let default_store = store_name_entry(raw.default, "default", &mut warnings);
     let filepath_default =
@@ -243,11 +248,15 @@ fn build(
         default_store,
         filepath_default,
         warnings,
+        database,
     })
 }
 
-/// Reads the stores of one `datajoint.json`.
-fn read_file_stores(path: &Path, warnings: &mut Vec<String>) -> Result<RawStores, ConfigError> {
+/// Reads the stores and the database settings of one `datajoint.json`.
+fn read_file(
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<(RawStores, RawDatabase), ConfigError> {
     let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -269,9 +278,16 @@ fn read_file_stores(path: &Path, warnings: &mut Vec<String>) -> Result<RawStores
     };
     let origin = Origin::File(path.to_path_buf());
     let mut raw = RawStores::default();
+    let mut database = RawDatabase {
+        file: Some(path.to_path_buf()),
+        ..RawDatabase::default()
+    };
     let mut legacy = None;
     // In file order, as DataJoint's `_update_from_flat_dict` applies them.
     for (key, value) in top {
+        if database.take_key(&key, &value, warnings) {
+            continue;
+        }
         if key == "stores" {
             let Value::Object(block) = value else {
                 return Err(ConfigError::NotAnObject {
@@ -289,7 +305,7 @@ fn read_file_stores(path: &Path, warnings: &mut Vec<String>) -> Result<RawStores
     if let Some(legacy) = legacy {
         apply_legacy(legacy, &origin, &mut raw, warnings);
     }
-    Ok(raw)
+    Ok((raw, database))
 }
 
 /// A flat `"stores.<name>.<attr>": value` key (DataJoint accepts these at the top level).

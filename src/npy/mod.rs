@@ -8,6 +8,7 @@ mod dtype;
 mod encode;
 mod error;
 mod header;
+mod name;
 mod pylit;
 pub(crate) mod repr;
 
@@ -18,3 +19,4 @@ pub use error::NpyError;
 pub use header::{
     ArrayMeta, MAGIC, MAX_HEADER_BYTES, MIN_PROBE_BYTES, header_total_len, parse_header,
 };
+pub use name::dtype_from_numpy_name;

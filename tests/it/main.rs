@@ -1,5 +1,7 @@
 //! One integration-test binary, a module per area.
 
+#[path = "../support/db_fixture.rs"]
+mod db_fixture;
 #[path = "../support/s3_server.rs"]
 mod s3_server;
 
@@ -9,6 +11,7 @@ mod cache;
 mod cli;
 mod common;
 mod config;
+mod db;
 mod layout;
 mod npy;
 mod s3;

@@ -1,0 +1,392 @@
+//! One cell of a DataJoint table, decoded from what the server sent: numbers, text, dates
+//! (ISO 8601), JSON, in-table bytes (length and first bytes), and the codecs' JSON
+//! (`<npy@>` with shape and dtype, `<blob@>`/`<attach@>`/`<hash@>` with hash path and size,
+//! `<object@>`/`<filepath@>` with path and size).
+
+use serde_json::{Value, json};
+
+use super::catalog::{Codec, ValueKind};
+use crate::npy::{DType, dtype_from_numpy_name};
+
+/// Bytes of an in-table blob fetched with its row (enough for a blob's array header).
+pub const BYTES_HEAD: usize = 256;
+
+/// An `<npy@store>` cell: what the database knows of the `.npy` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpyCell {
+    /// The store named in the cell; `None` for the configured default store (null, empty or
+    /// missing in the JSON).
+    pub store: Option<String>,
+    /// The file's path relative to the store.
+    pub path: String,
+    /// The array's shape.
+    pub shape: Vec<u64>,
+    /// numpy's dtype name as DataJoint wrote it (`float32`, `<U5`).
+    pub dtype_name: String,
+    /// The dtype, or why the name is not one npyscope knows.
+    pub dtype: Result<DType, String>,
+}
+
+impl NpyCell {
+    /// The array's size in bytes (`None` when the dtype is unknown or it overflows).
+    pub fn nbytes(&self) -> Option<u64> {
+        let itemsize = self.dtype.as_ref().ok()?.checked_itemsize()?;
+        self.shape
+            .iter()
+            .try_fold(itemsize, |acc, &d| acc.checked_mul(d))
+    }
+}
+
+/// A cell of a codec that keeps its bytes in a store (`<blob@>`, `<attach@>`, `<hash@>`,
+/// `<object@>`, `<filepath@>`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredCell {
+    /// The codec's name.
+    pub codec: String,
+    /// The store; `None` for the default store.
+    pub store: Option<String>,
+    /// The object's path relative to the store.
+    pub path: Option<String>,
+    /// Its size in bytes.
+    pub size: Option<u64>,
+    /// `<object@>`: a folder rather than a file.
+    pub is_dir: bool,
+}
+
+/// A decoded cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CellValue {
+    /// SQL NULL.
+    Null,
+    /// A whole number.
+    Int(i64),
+    /// A whole number above `i64::MAX`.
+    UInt(u64),
+    /// A floating-point number.
+    Float(f64),
+    /// An exact decimal, as the server wrote it.
+    Decimal(String),
+    /// A boolean.
+    Bool(bool),
+    /// Text (also enums and UUIDs).
+    Text(String),
+    /// A date, `YYYY-MM-DD`.
+    Date(String),
+    /// A date and time, ISO 8601 (`YYYY-MM-DDTHH:MM:SS[.ffffff]`).
+    DateTime(String),
+    /// A time of day or duration.
+    Time(String),
+    /// A JSON attribute.
+    Json(Value),
+    /// Bytes kept in the table (`<blob>`, `<attach>`, or a native blob column).
+    InTable {
+        /// The codec (`blob`, `attach`), or `None` for a column DataJoint did not type.
+        codec: Option<String>,
+        /// The cell's length in bytes.
+        len: u64,
+        /// Its first bytes (at most [`BYTES_HEAD`]).
+        head: Vec<u8>,
+    },
+    /// An `<npy@>` cell.
+    Npy(NpyCell),
+    /// A codec cell whose bytes live in a store.
+    Stored(StoredCell),
+    /// A value that cannot be read as its type says, with why.
+    Invalid(String),
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (as servers print) → ISO 8601 `YYYY-MM-DDTHH:MM:SS`.
+fn iso_datetime(text: &str) -> String {
+    match text.split_once(' ') {
+        Some((date, time)) if date.len() == 10 => format!("{date}T{time}"),
+        _ => text.to_string(),
+    }
+}
+
+/// Decodes a cell of a column of `kind` from its text (or, for bytes, its length text and
+/// head).
+pub fn decode(kind: &ValueKind, text: Option<&[u8]>, head: Option<&[u8]>) -> CellValue {
+    let Some(raw) = text else {
+        return CellValue::Null;
+    };
+    let s = String::from_utf8_lossy(raw);
+    let s = s.as_ref();
+    match kind {
+        ValueKind::Int => s
+            .trim()
+            .parse::<i64>()
+            .map(CellValue::Int)
+            .or_else(|_| s.trim().parse::<u64>().map(CellValue::UInt))
+            .unwrap_or_else(|_| CellValue::Text(s.to_string())),
+        ValueKind::UInt => s
+            .trim()
+            .parse::<u64>()
+            .map(|u| match i64::try_from(u) {
+                Ok(i) => CellValue::Int(i),
+                Err(_) => CellValue::UInt(u),
+            })
+            .unwrap_or_else(|_| CellValue::Text(s.to_string())),
+        ValueKind::Float => match s.trim() {
+            "NaN" | "nan" => CellValue::Float(f64::NAN),
+            "Infinity" | "inf" => CellValue::Float(f64::INFINITY),
+            "-Infinity" | "-inf" => CellValue::Float(f64::NEG_INFINITY),
+            t => t
+                .parse::<f64>()
+                .map(CellValue::Float)
+                .unwrap_or_else(|_| CellValue::Text(s.to_string())),
+        },
+        ValueKind::Decimal => CellValue::Decimal(s.to_string()),
+        ValueKind::Bool => match s.trim() {
+            "true" | "t" | "1" => CellValue::Bool(true),
+            "false" | "f" | "0" => CellValue::Bool(false),
+            _ => CellValue::Text(s.to_string()),
+        },
+        ValueKind::Text => CellValue::Text(s.to_string()),
+        ValueKind::Date => CellValue::Date(s.to_string()),
+        ValueKind::DateTime => CellValue::DateTime(iso_datetime(s)),
+        ValueKind::Time => CellValue::Time(s.to_string()),
+        ValueKind::Json => match serde_json::from_str(s) {
+            Ok(value) => CellValue::Json(value),
+            Err(err) => CellValue::Invalid(format!("not JSON: {err}")),
+        },
+        ValueKind::Bytes => CellValue::InTable {
+            codec: None,
+            len: s.trim().parse().unwrap_or(0),
+            head: head.map(<[u8]>::to_vec).unwrap_or_default(),
+        },
+        ValueKind::Codec(codec) if codec.store.is_none() => CellValue::InTable {
+            codec: Some(codec.name.clone()),
+            len: s.trim().parse().unwrap_or(0),
+            head: head.map(<[u8]>::to_vec).unwrap_or_default(),
+        },
+        ValueKind::Codec(codec) => match serde_json::from_str::<Value>(s) {
+            Ok(value) => codec_cell(codec, &value),
+            Err(err) => {
+                CellValue::Invalid(format!("the <{}@> value is not JSON: {err}", codec.name))
+            }
+        },
+    }
+}
+
+/// A store name from a codec's JSON: null, empty or missing means the default store.
+fn store_of(value: &Value) -> Option<String> {
+    value
+        .get("store")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A codec cell from its JSON.
+fn codec_cell(codec: &Codec, value: &Value) -> CellValue {
+    if codec.name == "npy" {
+        return npy_cell(value);
+    }
+    let path = value
+        .get("path")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    CellValue::Stored(StoredCell {
+        codec: codec.name.clone(),
+        store: store_of(value),
+        path,
+        size: value.get("size").and_then(Value::as_u64),
+        is_dir: value
+            .get("is_dir")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+/// An `<npy@>` cell from `{"path", "store", "dtype", "shape"}`.
+fn npy_cell(value: &Value) -> CellValue {
+    let Some(path) = value.get("path").and_then(Value::as_str) else {
+        return CellValue::Invalid("the <npy@> value has no \"path\"".to_string());
+    };
+    let shape: Option<Vec<u64>> = match value.get("shape") {
+        Some(Value::Array(items)) => items.iter().map(Value::as_u64).collect(),
+        _ => None,
+    };
+    let Some(shape) = shape else {
+        return CellValue::Invalid(format!(
+            "the <npy@> value of {path} has no shape (a list of whole numbers)"
+        ));
+    };
+    let dtype_name = match value.get("dtype") {
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let dtype = dtype_from_numpy_name(&dtype_name).map_err(|e| e.to_string());
+    CellValue::Npy(NpyCell {
+        store: store_of(value),
+        path: path.to_string(),
+        shape,
+        dtype_name,
+        dtype,
+    })
+}
+
+impl CellValue {
+    /// The value in `db rows --json`. `default_store` names the store of cells without one.
+    pub fn to_json(&self, default_store: Option<&str>) -> Value {
+        let store = |s: &Option<String>| s.clone().or(default_store.map(str::to_string));
+        match self {
+            CellValue::Null => Value::Null,
+            CellValue::Int(i) => json!(i),
+            CellValue::UInt(u) => json!(u),
+            CellValue::Float(f) if f.is_finite() => json!(f),
+            CellValue::Float(f) => json!(f.to_string()),
+            CellValue::Decimal(s)
+            | CellValue::Text(s)
+            | CellValue::Date(s)
+            | CellValue::DateTime(s)
+            | CellValue::Time(s) => json!(s),
+            CellValue::Bool(b) => json!(b),
+            CellValue::Json(v) => v.clone(),
+            CellValue::InTable { codec, len, .. } => json!({
+                "codec": codec.as_deref().unwrap_or("bytes"),
+                "store": null,
+                "path": null,
+                "bytes": len,
+                "shape": null,
+                "dtype": null,
+            }),
+            CellValue::Npy(npy) => json!({
+                "codec": "npy",
+                "store": store(&npy.store),
+                "path": npy.path,
+                "shape": npy.shape,
+                "dtype": npy.dtype.as_ref().map(DType::descr_json).unwrap_or(Value::Null),
+                "nbytes": npy.nbytes(),
+            }),
+            CellValue::Stored(cell) if cell.codec == "blob" => json!({
+                "codec": "blob",
+                "store": store(&cell.store),
+                "path": cell.path,
+                "bytes": cell.size,
+                "shape": null,
+                "dtype": null,
+            }),
+            CellValue::Stored(cell) => json!({
+                "codec": cell.codec,
+                "store": store(&cell.store),
+                "path": cell.path,
+                "bytes": cell.size,
+                "is_dir": cell.is_dir,
+            }),
+            CellValue::Invalid(why) => json!({"error": why}),
+        }
+    }
+
+    /// Short text for a table cell.
+    pub fn display(&self) -> String {
+        let bytes = |n: u64| humansize::format_size(n, humansize::BINARY);
+        match self {
+            CellValue::Null => "NULL".to_string(),
+            CellValue::Int(i) => i.to_string(),
+            CellValue::UInt(u) => u.to_string(),
+            CellValue::Float(f) => f.to_string(),
+            CellValue::Decimal(s)
+            | CellValue::Text(s)
+            | CellValue::Date(s)
+            | CellValue::DateTime(s)
+            | CellValue::Time(s) => s.clone(),
+            CellValue::Bool(b) => b.to_string(),
+            CellValue::Json(v) => v.to_string(),
+            CellValue::InTable { codec, len, .. } => {
+                format!(
+                    "{} \u{b7} {}",
+                    codec.as_deref().unwrap_or("bytes"),
+                    bytes(*len)
+                )
+            }
+            CellValue::Npy(npy) => {
+                let shape: Vec<String> = npy.shape.iter().map(u64::to_string).collect();
+                let shape = if shape.len() == 1 {
+                    format!("({},)", shape[0])
+                } else {
+                    format!("({})", shape.join(", "))
+                };
+                let dtype = match &npy.dtype {
+                    Ok(d) => d.display_name(),
+                    Err(_) => npy.dtype_name.clone(),
+                };
+                match npy.nbytes() {
+                    Some(n) => format!("{shape} \u{b7} {dtype} \u{b7} {}", bytes(n)),
+                    None => format!("{shape} \u{b7} {dtype}"),
+                }
+            }
+            CellValue::Stored(cell) => match cell.size {
+                Some(n) => format!("{} \u{b7} {}", cell.codec, bytes(n)),
+                None => cell.codec.clone(),
+            },
+            CellValue::Invalid(why) => format!("error: {why}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn npy_kind() -> ValueKind {
+        ValueKind::Codec(Codec {
+            name: "npy".into(),
+            store: Some("main".into()),
+        })
+    }
+
+    #[test]
+    fn npy_cells_read_the_database_json() {
+        let text = br#"{"path": "_schema/s/t/k=1/w_abc.npy", "dtype": "float32", "shape": [2528, 16], "store": "main"}"#;
+        let cell = decode(&npy_kind(), Some(text), None);
+        let CellValue::Npy(npy) = &cell else {
+            panic!("{cell:?}");
+        };
+        assert_eq!(npy.nbytes(), Some(2528 * 16 * 4));
+        let json = cell.to_json(None);
+        assert_eq!(json["dtype"], "<f4");
+        assert_eq!(json["store"], "main");
+        assert_eq!(json["shape"], json!([2528, 16]));
+        // No store: the default store.
+        let text = br#"{"path": "p.npy", "dtype": ">f8", "shape": [], "store": ""}"#;
+        let cell = decode(&npy_kind(), Some(text), None);
+        assert_eq!(cell.to_json(Some("lab"))["store"], "lab");
+        assert_eq!(cell.to_json(Some("lab"))["dtype"], ">f8");
+        assert_eq!(cell.to_json(Some("lab"))["nbytes"], 8);
+        // Broken JSON is an error cell, not a panic.
+        assert!(matches!(
+            decode(&npy_kind(), Some(b"{"), None),
+            CellValue::Invalid(_)
+        ));
+        assert!(matches!(
+            decode(&npy_kind(), Some(br#"{"path": "p", "shape": [-1]}"#), None),
+            CellValue::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(
+            decode(&ValueKind::Int, Some(b"-3"), None),
+            CellValue::Int(-3)
+        );
+        assert_eq!(
+            decode(&ValueKind::UInt, Some(b"18446744073709551615"), None),
+            CellValue::UInt(u64::MAX)
+        );
+        assert_eq!(
+            decode(&ValueKind::Bool, Some(b"t"), None),
+            CellValue::Bool(true)
+        );
+        assert_eq!(
+            decode(&ValueKind::DateTime, Some(b"2024-01-15 12:00:01.5"), None).to_json(None),
+            json!("2024-01-15T12:00:01.5")
+        );
+        assert_eq!(decode(&ValueKind::Int, None, None), CellValue::Null);
+        assert_eq!(
+            decode(&ValueKind::Float, Some(b"NaN"), None).to_json(None),
+            json!("NaN")
+        );
+    }
+}
