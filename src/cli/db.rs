@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::format;
 use super::get::{self, GetArgs};
 use crate::config::Config;
 use crate::db::{
-    self, CellValue, Database, DbError, DbRow, PAGE_ROWS, PageStart, RowQuery, Table, Term,
+    self, Attribute, CellJson, CellValue, Database, DbError, DbRow, PAGE_ROWS, PageStart, RowQuery,
+    Table, Term,
 };
 
 /// What `npyscope db` does.
@@ -188,24 +189,64 @@ async fn find(db: &Database, name: &str) -> anyhow::Result<Table> {
     Ok(db::find_table(db, schema, table).await?)
 }
 
-/// One row as the `db rows --json` object.
-pub fn row_json(table: &Table, row: &DbRow, default_store: Option<&str>) -> Value {
-    let mut key = Map::new();
-    let mut attributes = Map::new();
-    for (attribute, value) in table.display_attributes().iter().zip(&row.values) {
-        let target = if attribute.in_key {
-            &mut key
-        } else {
-            &mut attributes
-        };
-        target.insert(attribute.name.clone(), value.to_json(default_store));
+/// One row as the `db rows --json` object: `{"schema", "table", "key", "attributes"}`,
+/// serialized straight to the output.
+pub struct RowJson<'a> {
+    /// The row's table.
+    pub table: &'a Table,
+    /// Its attributes in display order (key first), as [`Table::display_attributes`] gives.
+    pub attributes: &'a [&'a Attribute],
+    /// The row.
+    pub row: &'a DbRow,
+    /// The configured default store.
+    pub default_store: Option<&'a str>,
+}
+
+/// The key or the other attributes of a row, as a JSON object.
+struct RowFields<'a> {
+    of: &'a RowJson<'a>,
+    key: bool,
+}
+
+impl serde::Serialize for RowFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (attribute, value) in self.of.attributes.iter().zip(&self.of.row.values) {
+            if attribute.in_key == self.key {
+                let cell = CellJson {
+                    value,
+                    default_store: self.of.default_store,
+                };
+                map.serialize_entry(&attribute.name, &cell)?;
+            }
+        }
+        map.end()
     }
-    json!({
-        "schema": table.schema,
-        "table": table.name,
-        "key": key,
-        "attributes": attributes,
-    })
+}
+
+impl serde::Serialize for RowJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("schema", &self.table.schema)?;
+        map.serialize_entry("table", &self.table.name)?;
+        map.serialize_entry(
+            "key",
+            &RowFields {
+                of: self,
+                key: true,
+            },
+        )?;
+        map.serialize_entry(
+            "attributes",
+            &RowFields {
+                of: self,
+                key: false,
+            },
+        )?;
+        map.end()
+    }
 }
 
 /// `db rows SCHEMA.TABLE`: pages along the primary key until `limit` rows are printed.
@@ -242,7 +283,14 @@ async fn rows(
         let page = db::fetch_page(db, &table, &query, &start, want).await?;
         for row in &page {
             if json {
-                writeln!(out, "{}", row_json(&table, row, default_store))?;
+                let line = RowJson {
+                    table: &table,
+                    attributes: &attributes,
+                    row,
+                    default_store,
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                out.write_all(b"\n")?;
             } else {
                 let cells: Vec<String> = row
                     .values

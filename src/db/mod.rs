@@ -28,7 +28,7 @@ pub use error::DbError;
 pub use introspect::{count_rows, find_table, list_schemas, load_schema, quote, quote_table};
 pub use restrict::{Op, Term};
 pub use rows::{DbRow, Order, PAGE_ROWS, PageStart, RowQuery, count_matching, fetch_page};
-pub use value::{BYTES_HEAD, CellValue, NpyCell, StoredCell};
+pub use value::{BYTES_HEAD, CellJson, CellValue, NpyCell, StoredCell};
 
 /// `SCHEMA.TABLE` split at the first dot (a part table's class name `Master.Part` keeps its
 /// own dot in the table half).

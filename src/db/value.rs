@@ -3,7 +3,8 @@
 //! (`<npy@>` with shape and dtype, `<blob@>`/`<attach@>`/`<hash@>` with hash path and size,
 //! `<object@>`/`<filepath@>` with path and size).
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::catalog::{Codec, ValueKind};
 use crate::npy::{DType, dtype_from_numpy_name};
@@ -159,123 +160,153 @@ pub fn decode(kind: &ValueKind, text: Option<&[u8]>, head: Option<&[u8]>) -> Cel
             len: s.trim().parse().unwrap_or(0),
             head: head.map(<[u8]>::to_vec).unwrap_or_default(),
         },
-        ValueKind::Codec(codec) => match serde_json::from_str::<Value>(s) {
-            Ok(value) => codec_cell(codec, &value),
-            Err(err) => {
-                CellValue::Invalid(format!("the <{}@> value is not JSON: {err}", codec.name))
-            }
-        },
+        ValueKind::Codec(codec) => codec_cell(codec, raw),
     }
 }
 
-/// A store name from a codec's JSON: null, empty or missing means the default store.
-fn store_of(value: &Value) -> Option<String> {
-    value
-        .get("store")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+/// The JSON a codec keeps in its column, read into fields (no intermediate JSON tree: a table
+/// of a million `<npy@>` cells parses each once, straight into these).
+#[derive(serde::Deserialize)]
+struct CodecJson {
+    path: Option<String>,
+    store: Option<String>,
+    dtype: Option<serde_json::Value>,
+    shape: Option<Vec<serde_json::Value>>,
+    size: Option<u64>,
+    is_dir: Option<bool>,
 }
 
-/// A codec cell from its JSON.
-fn codec_cell(codec: &Codec, value: &Value) -> CellValue {
-    if codec.name == "npy" {
-        return npy_cell(value);
+/// A codec cell from its JSON text.
+fn codec_cell(codec: &Codec, text: &[u8]) -> CellValue {
+    let json: CodecJson = match serde_json::from_slice(text) {
+        Ok(json) => json,
+        Err(err) => {
+            return CellValue::Invalid(format!(
+                "the <{}@> value is not the JSON DataJoint writes: {err}",
+                codec.name
+            ));
+        }
+    };
+    // A store that is null, empty or missing means the default store.
+    let store = json.store.filter(|s| !s.is_empty());
+    if codec.name != "npy" {
+        return CellValue::Stored(StoredCell {
+            codec: codec.name.clone(),
+            store,
+            path: json.path,
+            size: json.size,
+            is_dir: json.is_dir.unwrap_or(false),
+        });
     }
-    let path = value
-        .get("path")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    CellValue::Stored(StoredCell {
-        codec: codec.name.clone(),
-        store: store_of(value),
-        path,
-        size: value.get("size").and_then(Value::as_u64),
-        is_dir: value
-            .get("is_dir")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-    })
-}
-
-/// An `<npy@>` cell from `{"path", "store", "dtype", "shape"}`.
-fn npy_cell(value: &Value) -> CellValue {
-    let Some(path) = value.get("path").and_then(Value::as_str) else {
+    let Some(path) = json.path else {
         return CellValue::Invalid("the <npy@> value has no \"path\"".to_string());
     };
-    let shape: Option<Vec<u64>> = match value.get("shape") {
-        Some(Value::Array(items)) => items.iter().map(Value::as_u64).collect(),
-        _ => None,
-    };
+    let shape: Option<Vec<u64>> = json
+        .shape
+        .map(|items| items.iter().map(serde_json::Value::as_u64).collect())
+        .unwrap_or(None);
     let Some(shape) = shape else {
         return CellValue::Invalid(format!(
             "the <npy@> value of {path} has no shape (a list of whole numbers)"
         ));
     };
-    let dtype_name = match value.get("dtype") {
-        Some(Value::String(s)) => s.clone(),
-        _ => String::new(),
+    let dtype_name = match json.dtype {
+        Some(serde_json::Value::String(s)) => s,
+        Some(other) => other.to_string(),
+        None => String::new(),
     };
     let dtype = dtype_from_numpy_name(&dtype_name).map_err(|e| e.to_string());
     CellValue::Npy(NpyCell {
-        store: store_of(value),
-        path: path.to_string(),
+        store,
+        path,
         shape,
         dtype_name,
         dtype,
     })
 }
 
-impl CellValue {
-    /// The value in `db rows --json`. `default_store` names the store of cells without one.
-    pub fn to_json(&self, default_store: Option<&str>) -> Value {
-        let store = |s: &Option<String>| s.clone().or(default_store.map(str::to_string));
-        match self {
-            CellValue::Null => Value::Null,
-            CellValue::Int(i) => json!(i),
-            CellValue::UInt(u) => json!(u),
-            CellValue::Float(f) if f.is_finite() => json!(f),
-            CellValue::Float(f) => json!(f.to_string()),
+/// A cell as `db rows --json` writes it, serialized straight to the output (no JSON tree in
+/// between). `default_store` names the store of cells that name none.
+pub struct CellJson<'a> {
+    /// The cell.
+    pub value: &'a CellValue,
+    /// The configured default store.
+    pub default_store: Option<&'a str>,
+}
+
+impl serde::Serialize for CellJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let store = |s: &Option<String>| s.as_deref().or(self.default_store);
+        match self.value {
+            CellValue::Null => serializer.serialize_none(),
+            CellValue::Int(i) => serializer.serialize_i64(*i),
+            CellValue::UInt(u) => serializer.serialize_u64(*u),
+            CellValue::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
+            CellValue::Float(f) => serializer.serialize_str(&f.to_string()),
             CellValue::Decimal(s)
             | CellValue::Text(s)
             | CellValue::Date(s)
             | CellValue::DateTime(s)
-            | CellValue::Time(s) => json!(s),
-            CellValue::Bool(b) => json!(b),
-            CellValue::Json(v) => v.clone(),
-            CellValue::InTable { codec, len, .. } => json!({
-                "codec": codec.as_deref().unwrap_or("bytes"),
-                "store": null,
-                "path": null,
-                "bytes": len,
-                "shape": null,
-                "dtype": null,
-            }),
-            CellValue::Npy(npy) => json!({
-                "codec": "npy",
-                "store": store(&npy.store),
-                "path": npy.path,
-                "shape": npy.shape,
-                "dtype": npy.dtype.as_ref().map(DType::descr_json).unwrap_or(Value::Null),
-                "nbytes": npy.nbytes(),
-            }),
-            CellValue::Stored(cell) if cell.codec == "blob" => json!({
-                "codec": "blob",
-                "store": store(&cell.store),
-                "path": cell.path,
-                "bytes": cell.size,
-                "shape": null,
-                "dtype": null,
-            }),
-            CellValue::Stored(cell) => json!({
-                "codec": cell.codec,
-                "store": store(&cell.store),
-                "path": cell.path,
-                "bytes": cell.size,
-                "is_dir": cell.is_dir,
-            }),
-            CellValue::Invalid(why) => json!({"error": why}),
+            | CellValue::Time(s) => serializer.serialize_str(s),
+            CellValue::Bool(b) => serializer.serialize_bool(*b),
+            CellValue::Json(v) => v.serialize(serializer),
+            CellValue::InTable { codec, len, .. } => {
+                let mut map = serializer.serialize_map(Some(6))?;
+                map.serialize_entry("codec", codec.as_deref().unwrap_or("bytes"))?;
+                map.serialize_entry("store", &None::<&str>)?;
+                map.serialize_entry("path", &None::<&str>)?;
+                map.serialize_entry("bytes", len)?;
+                map.serialize_entry("shape", &None::<&str>)?;
+                map.serialize_entry("dtype", &None::<&str>)?;
+                map.end()
+            }
+            CellValue::Npy(npy) => {
+                let mut map = serializer.serialize_map(Some(6))?;
+                map.serialize_entry("codec", "npy")?;
+                map.serialize_entry("store", &store(&npy.store))?;
+                map.serialize_entry("path", &npy.path)?;
+                map.serialize_entry("shape", &npy.shape)?;
+                map.serialize_entry("dtype", &npy.dtype.as_ref().ok().map(DType::descr_json))?;
+                map.serialize_entry("nbytes", &npy.nbytes())?;
+                map.end()
+            }
+            CellValue::Stored(cell) if cell.codec == "blob" => {
+                let mut map = serializer.serialize_map(Some(6))?;
+                map.serialize_entry("codec", "blob")?;
+                map.serialize_entry("store", &store(&cell.store))?;
+                map.serialize_entry("path", &cell.path)?;
+                map.serialize_entry("bytes", &cell.size)?;
+                map.serialize_entry("shape", &None::<&str>)?;
+                map.serialize_entry("dtype", &None::<&str>)?;
+                map.end()
+            }
+            CellValue::Stored(cell) => {
+                let mut map = serializer.serialize_map(Some(5))?;
+                map.serialize_entry("codec", &cell.codec)?;
+                map.serialize_entry("store", &store(&cell.store))?;
+                map.serialize_entry("path", &cell.path)?;
+                map.serialize_entry("bytes", &cell.size)?;
+                map.serialize_entry("is_dir", &cell.is_dir)?;
+                map.end()
+            }
+            CellValue::Invalid(why) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("error", why)?;
+                map.end()
+            }
         }
+    }
+}
+
+impl CellValue {
+    /// The value in `db rows --json` as a JSON tree (see [`CellJson`]).
+    pub fn to_json(&self, default_store: Option<&str>) -> Value {
+        serde_json::to_value(CellJson {
+            value: self,
+            default_store,
+        })
+        .unwrap_or(Value::Null)
     }
 
     /// Short text for a table cell.
