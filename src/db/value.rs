@@ -3,7 +3,6 @@
 //! (`<npy@>` with shape and dtype, `<blob@>`/`<attach@>`/`<hash@>` with hash path and size,
 //! `<object@>`/`<filepath@>` with path and size).
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::catalog::{Codec, ValueKind};
@@ -234,10 +233,11 @@ pub struct CellJson<'a> {
     pub default_store: Option<&'a str>,
 }
 
-impl serde::Serialize for CellJson<'_> {
+impl<'a> serde::Serialize for CellJson<'a> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let store = |s: &Option<String>| s.as_deref().or(self.default_store);
+        let default_store = self.default_store;
+        let store = |s: &'a Option<String>| s.as_deref().or(default_store);
         match self.value {
             CellValue::Null => serializer.serialize_none(),
             CellValue::Int(i) => serializer.serialize_i64(*i),
