@@ -20,11 +20,13 @@ use crate::array::ComplexPart;
 use crate::jobs::Jobs;
 use crate::npy::ScalarKind;
 use crate::signal::{self, Pyramid};
-use crate::ui::app::PREVIEW_ROWS;
 use crate::ui::format;
 use crate::ui::requests::{JobRow, Request, take_done};
 use crate::view;
 
+/// Rows read by Preview: enough for a few seconds of a typical recording (the row window
+/// moves by this many).
+pub(crate) const PREVIEW_ROWS: u64 = 100_000;
 /// Statistics lines shown at most (then "...").
 const MAX_STATS_LINES: usize = 8;
 /// Samples one statistics line reads at most (more: every n-th sample).
