@@ -170,7 +170,6 @@ impl Confirm {
 /// parent, as the cache folder may not exist yet); `None` when it cannot be told.
 #[cfg(unix)]
 fn free_space(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
     let mut dir = dir;
     while !dir.exists() {
         dir = match dir.parent() {
@@ -179,17 +178,9 @@ fn free_space(dir: &Path) -> Option<u64> {
             None => return None,
         };
     }
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    // SAFETY: `statvfs` is a plain C struct for which all-zero bytes are a valid value.
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is a NUL-terminated string and `stat` a valid, writable struct; both
-    // outlive the call.
-    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
-    if rc != 0 {
-        return None;
-    }
+    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
     #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
-    let (blocks, block_size) = (stat.f_bavail as u64, stat.f_frsize as u64);
+    let (blocks, block_size) = (stat.blocks_available() as u64, stat.fragment_size() as u64);
     blocks.checked_mul(block_size)
 }
 
