@@ -84,9 +84,7 @@ fn harness(open: Option<PathBuf>, work: &Path) -> anyhow::Result<Harness<'static
         config_file: None,
         demo_dir: Some(demo),
         open,
-        data_gate: None,
         cache_dir: Some(work.join("cache")),
-        save_path: None,
         settings_dir: Some(work.join("settings")),
     };
     Ok(Harness::builder()

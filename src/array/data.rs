@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::error::{ArrayError, to_usize};
+use super::error::{ArrayError, sizes, to_usize};
 use super::lane::{Lane, Selection, lane};
 use super::native::{apply, fortran_to_c, native_dtype, swap_plan};
 use crate::npy::{ArrayMeta, DType, ScalarKind};
@@ -201,21 +201,6 @@ fn advise_huge_pages(buf: &[u64]) {
             }
         }
     }
-}
-
-/// Element count and byte count of `shape` × `dtype`, checked.
-pub(crate) fn sizes(dtype: &DType, shape: &[u64]) -> Result<(u64, u64), ArrayError> {
-    let size = shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| ArrayError::TooBig("the element count".to_string()))?;
-    let itemsize = dtype
-        .checked_itemsize()
-        .ok_or_else(|| ArrayError::TooBig("the item size".to_string()))?;
-    let nbytes = size
-        .checked_mul(itemsize)
-        .ok_or_else(|| ArrayError::TooBig("the byte count".to_string()))?;
-    Ok((size, nbytes))
 }
 
 mod sealed {

@@ -1,6 +1,8 @@
 //! Errors from turning `.npy` data bytes into arrays, lanes and windows; messages say what is wrong and what to
 //! do, never which object (callers add that).
 
+use crate::npy::DType;
+
 /// Why array data could not be converted, viewed or windowed.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum ArrayError {
@@ -123,4 +125,19 @@ pub(crate) fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
 /// A `u64` as `usize`, or [`ArrayError::TooBig`] naming `what`.
 pub(crate) fn to_usize(v: u64, what: &str) -> Result<usize, ArrayError> {
     usize::try_from(v).map_err(|_| ArrayError::TooBig(format!("{what} ({v})")))
+}
+
+/// Element count and byte count of `shape` × `dtype`, checked.
+pub(crate) fn sizes(dtype: &DType, shape: &[u64]) -> Result<(u64, u64), ArrayError> {
+    let size = shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| ArrayError::TooBig("the element count".to_string()))?;
+    let itemsize = dtype
+        .checked_itemsize()
+        .ok_or_else(|| ArrayError::TooBig("the item size".to_string()))?;
+    let nbytes = size
+        .checked_mul(itemsize)
+        .ok_or_else(|| ArrayError::TooBig("the byte count".to_string()))?;
+    Ok((size, nbytes))
 }

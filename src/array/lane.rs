@@ -3,8 +3,7 @@
 
 use std::ops::Range;
 
-use super::data::sizes;
-use super::error::{ArrayError, name_list, to_usize};
+use super::error::{ArrayError, name_list, sizes, to_usize};
 use crate::npy::{ByteOrder, DType, DateUnit, Field, ScalarKind, ScalarType};
 
 /// Byte order of the numbers a lane reads.

@@ -3,8 +3,7 @@
 
 use std::ops::Range;
 
-use super::data::sizes;
-use super::error::ArrayError;
+use super::error::{ArrayError, sizes};
 use crate::npy::ArrayMeta;
 
 /// Most parts [`split_range`] returns; larger ranges get larger parts.

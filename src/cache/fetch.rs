@@ -3,13 +3,13 @@
 //! file, committed by rename, then the cache trimmed to its limit.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::watch;
 
+use super::flight::{Flight, Outcome, Waiter};
 use super::folder::{Cache, Inner, in_place};
 use super::naming::{self, DATA_EXT, RECORD_EXT};
 use super::pin::{self, CachedFile, TempFile};
@@ -25,95 +25,6 @@ pub const PARTS_IN_FLIGHT: usize = 8;
 
 /// How long a cancelled download may take to clean up before `fetch` returns anyway.
 const CLEANUP_WAIT: Duration = Duration::from_secs(2);
-
-/// The outcome of a download, shared by everyone waiting for it.
-type Outcome = Result<CachedFile, Arc<CacheError>>;
-
-/// One download in progress and who waits for it.
-#[derive(Debug)]
-pub(crate) struct Flight {
-    /// The version being downloaded.
-    object: ObjectInfo,
-    /// Cancelled when the last waiter leaves.
-    cancel: CancellationToken,
-    /// Set once, when the download ends.
-    outcome: watch::Receiver<Option<Outcome>>,
-    state: Mutex<FlightState>,
-}
-
-#[derive(Debug, Default)]
-struct FlightState {
-    waiters: usize,
-    /// Bytes written so far.
-    done: u64,
-    /// Each waiter's progress view, by waiter id.
-    views: Vec<(u64, Progress)>,
-}
-
-/// Numbers waiters.
-static WAITER_SEQ: AtomicU64 = AtomicU64::new(0);
-
-impl Flight {
-    /// Adds `bytes` to every waiter's progress.
-    fn advance(&self, bytes: u64) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.done += bytes;
-        for (_, view) in &state.views {
-            view.add(bytes);
-        }
-    }
-}
-
-/// A waiter's place in a flight; leaving (or being dropped) as the last one cancels it.
-struct Waiter {
-    flight: Arc<Flight>,
-    id: u64,
-    joined: bool,
-}
-
-impl Waiter {
-    fn join(flight: &Arc<Flight>, progress: &Progress) -> Waiter {
-        let id = WAITER_SEQ.fetch_add(1, Ordering::Relaxed);
-        let mut state = flight.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.waiters += 1;
-        progress.set_total_bytes(flight.object.size);
-        if state.done > 0 {
-            progress.add(state.done);
-        }
-        state.views.push((id, progress.clone()));
-        drop(state);
-        Waiter {
-            flight: Arc::clone(flight),
-            id,
-            joined: true,
-        }
-    }
-
-    /// Leaves; `true` when this was the last waiter (the download is then cancelled).
-    fn leave(&mut self) -> bool {
-        if !std::mem::take(&mut self.joined) {
-            return false;
-        }
-        let mut state = self
-            .flight
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        state.waiters -= 1;
-        state.views.retain(|(id, _)| *id != self.id);
-        let last = state.waiters == 0;
-        if last {
-            self.flight.cancel.cancel();
-        }
-        last
-    }
-}
-
-impl Drop for Waiter {
-    fn drop(&mut self) {
-        self.leave();
-    }
-}
 
 /// `store:path`, for messages.
 fn what(store: &Store, object: &ObjectInfo) -> String {
@@ -217,12 +128,7 @@ impl Cache {
             return Waiter::join(flight, progress);
         }
         let (sender, outcome) = watch::channel(None);
-        let flight = Arc::new(Flight {
-            object: object.clone(),
-            cancel: CancellationToken::new(),
-            outcome,
-            state: Mutex::new(FlightState::default()),
-        });
+        let flight = Arc::new(Flight::new(object.clone(), outcome));
         flights.insert(key.to_string(), Arc::clone(&flight));
         let waiter = Waiter::join(&flight, progress);
         drop(flights);

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 
 use super::CacheError;
-use super::fetch::Flight;
+use super::flight::Flight;
 use super::limit::{self, CACHE_DIR_ENV, CACHE_LIMIT_ENV};
 use super::lru::{self, Candidate};
 use super::naming::{self, FileKind};

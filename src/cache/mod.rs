@@ -5,6 +5,7 @@
 
 mod error;
 mod fetch;
+mod flight;
 mod folder;
 mod limit;
 mod lru;

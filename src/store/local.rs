@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::listing::{Level, ObjectInfo, is_npy};
+use super::object::{Level, ObjectInfo, is_npy};
 
 /// The file of a store-relative path, refusing paths that would leave the store (`..`).
 pub(crate) fn resolve(root: &Path, relative: &str) -> Option<PathBuf> {

@@ -9,6 +9,7 @@ mod headers;
 pub mod layout;
 mod listing;
 mod local;
+mod object;
 pub mod target;
 
 use std::path::{Path, PathBuf};
@@ -20,8 +21,8 @@ use object_store::path::Path as ObjPath;
 pub use entry::Entry;
 pub use error::StoreError;
 pub use headers::{HEADER_CONCURRENCY, RequestStats, entries};
-pub use listing::{Level, ObjectInfo, is_npy};
 pub(crate) use local::file_stamp;
+pub use object::{Level, ObjectInfo, is_npy};
 
 use crate::config::{Backend, StoreSpec};
 

@@ -4,14 +4,12 @@
 //! The secret key is typed into a password field and kept in memory for the session; it goes
 //! into the settings file only when "Remember secret key" is ticked.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::app::App;
-use super::open::cancel_if;
-use super::requests::{JobRow, Request, take_done};
-use crate::config::Secret;
-use crate::jobs::JobError;
+use super::requests::{JobRow, Request, cancel_if, take_done};
+use crate::config::{Secret, StoreSpec};
+use crate::jobs::{JobError, Jobs};
 use crate::settings::{SavedProtocol, SavedStore};
 use crate::store;
 
@@ -68,10 +66,14 @@ impl Default for AddStoreDialog {
 
 /// What a click in the dialog asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum DialogAction {
+pub(crate) enum DialogAction {
+    /// Choose the folder with the system dialog.
     Browse,
+    /// Open the store and list its top level.
     Test,
+    /// Add the store.
     Add,
+    /// Close the dialog, adding nothing.
     Cancel,
 }
 
@@ -128,7 +130,109 @@ impl AddStoreDialog {
         cancel_if(self.browse_job.as_ref(), id);
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui) -> Option<DialogAction> {
+    /// Takes the results of the dialog's jobs.
+    pub(crate) fn poll(&mut self) {
+        if let Some(((), outcome)) = take_done(&mut self.test_job) {
+            self.test_result = Some(match outcome {
+                Ok(Ok((folders, arrays))) => {
+                    Ok(format!("Connected: {folders} folders, {arrays} arrays"))
+                }
+                Ok(Err(err)) => Err(err),
+                Err(JobError::Cancelled) => Err("the test was cancelled".to_string()),
+                Err(err) => Err(err.to_string()),
+            });
+        }
+        if let Some(((), outcome)) = take_done(&mut self.browse_job)
+            && let Ok(Some(folder)) = outcome
+        {
+            self.folder = folder.display().to_string();
+            if self.name.trim().is_empty()
+                && let Some(name) = folder.file_name()
+            {
+                self.name = name.to_string_lossy().into_owned();
+            }
+        }
+    }
+
+    /// Asks the system for the store's folder (in a job: the dialog blocks).
+    pub(crate) fn browse_folder(&mut self, jobs: &Jobs) {
+        let job = jobs.spawn("Choosing a folder", |_, _| async {
+            tokio::task::spawn_blocking(|| {
+                rfd::FileDialog::new()
+                    .set_title("Choose the store's folder")
+                    .pick_folder()
+            })
+            .await
+            .ok()
+            .flatten()
+        });
+        self.browse_job = Some(Request::new((), job));
+    }
+
+    /// Opens the store of the dialog's fields and lists its top level, in a job.
+    pub(crate) fn test_connection(&mut self, jobs: &Jobs, working_dir: &Path) {
+        self.error = None;
+        let spec = match self
+            .saved()
+            .to_spec(self.session_secret().as_ref(), working_dir)
+        {
+            Ok(spec) => spec,
+            Err(err) => {
+                self.test_result = Some(Err(err));
+                return;
+            }
+        };
+        let name = spec.name.clone();
+        let label = format!("Testing store {name}");
+        let job = jobs.spawn(label, move |_, _| async move {
+            let work = async move {
+                let store = tokio::task::spawn_blocking(move || store::open_shared(spec))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                let level = store.browse("").await.map_err(|e| e.to_string())?;
+                Ok((level.folders.len(), level.objects.len()))
+            };
+            tokio::time::timeout(TEST_TIMEOUT, work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(format!(
+                        "store \"{name}\" did not answer within {} s; check the endpoint and the network",
+                        TEST_TIMEOUT.as_secs()
+                    ))
+                })
+        });
+        self.test_result = None;
+        self.test_job = Some(Request::new((), job));
+    }
+
+    /// Add: the store to open (with the session's secret) and the store to save, or `None`
+    /// with the reason shown in the dialog (bad fields, a name in `taken`).
+    pub(crate) fn store_to_add(
+        &mut self,
+        working_dir: &Path,
+        taken: &[String],
+    ) -> Option<(StoreSpec, SavedStore)> {
+        let saved = self.saved();
+        let spec = match saved.to_spec(self.session_secret().as_ref(), working_dir) {
+            Ok(spec) => spec,
+            Err(err) => {
+                self.error = Some(err);
+                return None;
+            }
+        };
+        if taken.contains(&spec.name) {
+            self.error = Some(format!(
+                "a store named \"{}\" is already in the stores panel; choose another name",
+                spec.name
+            ));
+            return None;
+        }
+        Some((spec, saved))
+    }
+
+    /// The dialog's fields and buttons; returns what a click asked for.
+    pub(crate) fn ui(&mut self, ui: &mut egui::Ui) -> Option<DialogAction> {
         let mut action = None;
         ui.set_max_width(480.0);
         ui.heading("Add store");
@@ -248,137 +352,4 @@ fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, pass
     )
     .labelled_by(label.id);
     ui.end_row();
-}
-
-impl App {
-    /// Shows the Add store dialog while it is open and applies its buttons.
-    pub(crate) fn add_store_ui(&mut self, ctx: &egui::Context) {
-        let Some(dialog) = &mut self.open_state.add_store else {
-            return;
-        };
-        let response =
-            egui::Modal::new(egui::Id::unique("add_store")).show(ctx, |ui| dialog.ui(ui));
-        match response.inner {
-            Some(DialogAction::Cancel) => self.open_state.add_store = None,
-            Some(DialogAction::Browse) => self.browse_folder(),
-            Some(DialogAction::Test) => self.test_connection(),
-            Some(DialogAction::Add) => self.add_from_dialog(),
-            None => {}
-        }
-    }
-
-    /// Takes the results of the dialog's jobs.
-    pub(crate) fn poll_add_store(&mut self) {
-        let Some(dialog) = &mut self.open_state.add_store else {
-            return;
-        };
-        if let Some(((), outcome)) = take_done(&mut dialog.test_job) {
-            dialog.test_result = Some(match outcome {
-                Ok(Ok((folders, arrays))) => {
-                    Ok(format!("Connected: {folders} folders, {arrays} arrays"))
-                }
-                Ok(Err(err)) => Err(err),
-                Err(JobError::Cancelled) => Err("the test was cancelled".to_string()),
-                Err(err) => Err(err.to_string()),
-            });
-        }
-        if let Some(((), outcome)) = take_done(&mut dialog.browse_job)
-            && let Ok(Some(folder)) = outcome
-        {
-            dialog.folder = folder.display().to_string();
-            if dialog.name.trim().is_empty()
-                && let Some(name) = folder.file_name()
-            {
-                dialog.name = name.to_string_lossy().into_owned();
-            }
-        }
-    }
-
-    /// Asks the system for the store's folder (in a job: the dialog blocks).
-    fn browse_folder(&mut self) {
-        let job = self.jobs.spawn("Choosing a folder", |_, _| async {
-            tokio::task::spawn_blocking(|| {
-                rfd::FileDialog::new()
-                    .set_title("Choose the store's folder")
-                    .pick_folder()
-            })
-            .await
-            .ok()
-            .flatten()
-        });
-        if let Some(dialog) = &mut self.open_state.add_store {
-            dialog.browse_job = Some(Request::new((), job));
-        }
-    }
-
-    /// Opens the store of the dialog's fields and lists its top level, in a job.
-    fn test_connection(&mut self) {
-        let working_dir = self.options.config_env.working_dir.clone();
-        let Some(dialog) = &mut self.open_state.add_store else {
-            return;
-        };
-        dialog.error = None;
-        let spec = match dialog
-            .saved()
-            .to_spec(dialog.session_secret().as_ref(), &working_dir)
-        {
-            Ok(spec) => spec,
-            Err(err) => {
-                dialog.test_result = Some(Err(err));
-                return;
-            }
-        };
-        let name = spec.name.clone();
-        let label = format!("Testing store {name}");
-        let job = self.jobs.spawn(label, move |_, _| async move {
-            let work = async move {
-                let store = tokio::task::spawn_blocking(move || store::open_shared(spec))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
-                let level = store.browse("").await.map_err(|e| e.to_string())?;
-                Ok((level.folders.len(), level.objects.len()))
-            };
-            tokio::time::timeout(TEST_TIMEOUT, work)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(format!(
-                        "store \"{name}\" did not answer within {} s; check the endpoint and the network",
-                        TEST_TIMEOUT.as_secs()
-                    ))
-                })
-        });
-        dialog.test_result = None;
-        dialog.test_job = Some(Request::new((), job));
-    }
-
-    /// Adds the dialog's store to the stores panel (shown once open) and to the settings.
-    fn add_from_dialog(&mut self) {
-        let working_dir = self.options.config_env.working_dir.clone();
-        let taken: Vec<String> = self.stores.iter().map(|s| s.name.clone()).collect();
-        let Some(dialog) = &mut self.open_state.add_store else {
-            return;
-        };
-        let saved = dialog.saved();
-        let spec = match saved.to_spec(dialog.session_secret().as_ref(), &working_dir) {
-            Ok(spec) => spec,
-            Err(err) => {
-                dialog.error = Some(err);
-                return;
-            }
-        };
-        if taken.contains(&spec.name) {
-            dialog.error = Some(format!(
-                "a store named \"{}\" is already in the stores panel; choose another name",
-                spec.name
-            ));
-            return;
-        }
-        self.open_state.add_store = None;
-        self.add_store(Ok(spec));
-        self.show_when_open = Some((self.stores.len() - 1, String::new()));
-        self.note = Some(format!("Added store {}", saved.name));
-        self.open_state.settings.stores.push(saved);
-        self.save_settings();
-    }
 }

@@ -1,12 +1,145 @@
-//! The DataJoint view of a table folder: one row per primary key (the key values parsed from
-//! the paths), one column per attribute showing its array's shape, dtype and size.
+//! The DataJoint room: the view of a table folder as DataJoint rows — one row per primary key
+//! (the key values parsed from the paths), one column per attribute showing its array's shape,
+//! dtype and size. The room reads every array below the folder in a job of its own; the
+//! browser gets the headers it read (they are the browser's entries too). Drawn by
+//! `datajoint_ui.rs`.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use super::format;
+use super::requests::{JobRow, Request, cancel_if, flatten, take_done};
+use super::room::Cx;
 use crate::filter::{Filter, FilterItem};
-use crate::store::Entry;
+use crate::jobs::JobError;
 use crate::store::layout::DjPath;
+use crate::store::{self, Entry, Store};
+
+/// A job's entries, or why they could not be read.
+type EntriesOutcome = Result<Vec<Entry>, String>;
+
+/// The DataJoint room's state: the table folder shown, its rows and their sort.
+#[derive(Debug)]
+pub(crate) struct DataJointRoom {
+    /// The schema and table when the current folder is a DataJoint table folder.
+    pub table_folder: Option<(String, String)>,
+    /// Reads every array below the table folder, keyed by the level it was started for.
+    rows_job: Option<Request<(usize, String), EntriesOutcome>>,
+    /// The view of the current table folder, once read.
+    pub table: Option<DjTable>,
+    /// The sort column and direction (ascending).
+    pub sort: (usize, bool),
+}
+
+impl Default for DataJointRoom {
+    fn default() -> Self {
+        DataJointRoom {
+            table_folder: None,
+            rows_job: None,
+            table: None,
+            sort: (0, true),
+        }
+    }
+}
+
+impl DataJointRoom {
+    /// A new level is shown (`prefix` of store `index`): forgets the last table, and reads the
+    /// rows of a table folder.
+    pub(crate) fn show(&mut self, cx: &mut Cx<'_>, index: usize, store: &Arc<Store>, prefix: &str) {
+        self.table = None;
+        self.rows_job = None;
+        self.table_folder = store::layout::table_folder(prefix, &store.spec().layout);
+        if self.table_folder.is_none() {
+            return;
+        }
+        let store = Arc::clone(store);
+        let folder = prefix.to_string();
+        let label = format!("Reading the rows of {}", format::display_prefix(prefix));
+        let job = cx.jobs().spawn(label, move |progress, _| async move {
+            use futures::StreamExt;
+            let objects = store.walk_stream(&folder);
+            let mut stream = std::pin::pin!(store::entries(store, objects));
+            let mut entries = Vec::new();
+            while let Some(item) = stream.next().await {
+                entries.push(item.map_err(|e| e.to_string())?);
+                progress.add(1);
+            }
+            Ok(entries)
+        });
+        self.rows_job = Some(Request::new((index, prefix.to_string()), job));
+    }
+
+    /// Takes the rows job's result for the level shown (`level`: store index and folder): the
+    /// table is built, and the entries read are handed back for the browser.
+    pub(crate) fn poll(
+        &mut self,
+        cx: &mut Cx<'_>,
+        level: Option<(usize, &str)>,
+    ) -> Option<Vec<Entry>> {
+        let ((index, prefix), outcome) = take_done(&mut self.rows_job)?;
+        // Late results of a level the user left are dropped.
+        if level != Some((index, prefix.as_str())) {
+            return None;
+        }
+        match flatten(outcome) {
+            Ok(entries) => {
+                if let Some((schema, table)) = &self.table_folder {
+                    self.table = Some(DjTable::from_entries(schema, table, &entries));
+                }
+                Some(entries)
+            }
+            Err(err) if err == JobError::Cancelled.to_string() => None,
+            Err(err) => {
+                cx.error(format!("reading the table's rows: {err}"));
+                None
+            }
+        }
+    }
+
+    /// Whether the level is a table folder with rows (else it is shown as files).
+    pub(crate) fn has_rows(&self) -> bool {
+        self.table_folder.is_some() && self.table.as_ref().is_none_or(|t| !t.rows.is_empty())
+    }
+
+    /// The view when it is the one shown: a table folder with rows, not switched to files.
+    pub(crate) fn shown(&self, files_view: bool) -> Option<&DjTable> {
+        let table = self.table.as_ref()?;
+        (self.table_folder.is_some() && !files_view && !table.rows.is_empty()).then_some(table)
+    }
+
+    /// Whether one of the rows holds the array at `path`.
+    pub(crate) fn contains(&self, path: &str) -> bool {
+        self.table.as_ref().is_some_and(|t| t.contains(path))
+    }
+
+    /// Sorts by `column` (again: reverse).
+    pub(crate) fn sort_by(&mut self, column: usize) {
+        self.sort = if self.sort.0 == column {
+            (column, !self.sort.1)
+        } else {
+            (column, true)
+        };
+    }
+
+    /// Recomputes the rows shown (the filter or the headers changed).
+    pub(crate) fn refresh(&mut self, filter: &Filter, entries: &HashMap<String, Entry>) {
+        let (column, ascending) = self.sort;
+        if let Some(table) = &mut self.table {
+            table.refresh(filter, entries, column, ascending);
+        }
+    }
+
+    /// This room's running job, for the jobs bar.
+    pub(crate) fn job_rows(&self) -> Vec<JobRow> {
+        self.rows_job.iter().map(JobRow::of).collect()
+    }
+
+    /// Cancels the job numbered `id` if it is this room's.
+    pub(crate) fn cancel(&self, id: u64) {
+        cancel_if(self.rows_job.as_ref(), id);
+    }
+}
 
 /// A table folder's arrays arranged as DataJoint rows.
 #[derive(Clone, Debug, Default)]

@@ -1,19 +1,28 @@
 //! Drawing the DataJoint view: a switch between it and the files view, and the table of rows
 //! (key columns, then one column per attribute with its array's shape, dtype and size).
 
+use std::collections::HashMap;
+
 use egui::{Align, Layout, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
-use super::app::{App, Command};
+use super::command::Command;
+use super::datajoint::DataJointRoom;
 use super::format;
+use crate::store::Entry;
 
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
 
-impl App {
-    /// "DataJoint" / "Files" buttons above a table folder's listing.
-    pub(crate) fn view_switch_ui(&mut self, ui: &mut egui::Ui) {
-        let files = self.persisted.files_view;
+impl DataJointRoom {
+    /// "DataJoint" / "Files" buttons above a table folder's listing (`files`: the files view is
+    /// shown).
+    pub(crate) fn view_switch_ui(
+        &self,
+        ui: &mut egui::Ui,
+        files: bool,
+        commands: &mut Vec<Command>,
+    ) {
         ui.horizontal(|ui| {
             ui.label("View:");
             if ui
@@ -21,14 +30,14 @@ impl App {
                 .on_hover_text("One row per primary key, one column per attribute")
                 .clicked()
             {
-                self.commands.push(Command::FilesView(false));
+                commands.push(Command::FilesView(false));
             }
             if ui
                 .add(egui::Button::selectable(files, "Files"))
                 .on_hover_text("The folders and .npy files of this level")
                 .clicked()
             {
-                self.commands.push(Command::FilesView(true));
+                commands.push(Command::FilesView(true));
             }
             if let Some((schema, table)) = &self.table_folder {
                 ui.label(format!("table {schema}.{table}"));
@@ -36,9 +45,17 @@ impl App {
         });
     }
 
-    /// The table folder's rows; a click on an attribute cell selects that array.
-    pub(crate) fn dj_table_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(dj) = &self.dj else {
+    /// The table folder's rows (cells from the browser's `entries`, `selected` highlighted and,
+    /// with `scroll_to_selected`, scrolled to); a click on an attribute cell selects that array.
+    pub(crate) fn table_ui(
+        &self,
+        ui: &mut egui::Ui,
+        entries: &HashMap<String, Entry>,
+        selected: Option<&str>,
+        scroll_to_selected: &mut bool,
+        commands: &mut Vec<Command>,
+    ) {
+        let Some(dj) = &self.table else {
             ui.label("Reading the table's rows...");
             return;
         };
@@ -58,12 +75,11 @@ impl App {
         ui.label(summary);
         let available = ui.available_height();
         let ui_width = ui.available_width();
-        let (sort_column, ascending) = self.dj_sort;
+        let (sort_column, ascending) = self.sort;
         let keys = dj.key_names.len();
-        let mut commands = Vec::new();
         let mut table = TableBuilder::new(ui);
-        if std::mem::take(&mut self.scroll_to_selected)
-            && let Some(selected) = &self.selected
+        if std::mem::take(scroll_to_selected)
+            && let Some(selected) = selected
             && let Some(at) = dj.shown.iter().position(|&i| {
                 dj.rows
                     .get(i)
@@ -119,11 +135,9 @@ impl App {
                     let Some(item) = dj.shown.get(row.index()).and_then(|&i| dj.rows.get(i)) else {
                         return;
                     };
-                    let selected = self
-                        .selected
-                        .as_ref()
-                        .is_some_and(|s| item.cells.iter().flatten().any(|p| p == s));
-                    row.set_selected(selected);
+                    let row_selected =
+                        selected.is_some_and(|s| item.cells.iter().flatten().any(|p| p == s));
+                    row.set_selected(row_selected);
                     for value in &item.key {
                         row.col(|ui| {
                             ui.label(value);
@@ -135,7 +149,7 @@ impl App {
                                 ui.weak("-");
                                 return;
                             };
-                            let text = match self.entries.get(path).map(|e| &e.meta) {
+                            let text = match entries.get(path).map(|e| &e.meta) {
                                 Some(Ok(meta)) => format!(
                                     "{} {} {}",
                                     format::shape(&meta.shape),
@@ -145,7 +159,7 @@ impl App {
                                 Some(Err(_)) => "error".to_string(),
                                 None => "...".to_string(),
                             };
-                            let is_selected = self.selected.as_deref() == Some(path.as_str());
+                            let is_selected = selected == Some(path.as_str());
                             let response = ui
                                 .add(egui::Button::selectable(is_selected, text).truncate())
                                 .on_hover_text(format!(
@@ -163,6 +177,5 @@ impl App {
                     }
                 });
             });
-        self.commands.extend(commands);
     }
 }

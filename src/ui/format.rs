@@ -24,6 +24,11 @@ pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// A store folder for labels: `/` for the top, `/a/b` below it.
+pub(crate) fn display_prefix(prefix: &str) -> String {
+    format!("/{prefix}")
+}
+
 /// A job's progress: `12.0 MiB / 1.00 GiB · 45.0 MiB/s · 22 s left` for bytes,
 /// `120 / 600 · 80/s · 6 s left` for entries; rate and time left once a second has passed.
 pub(crate) fn progress(done: u64, total: Option<u64>, is_bytes: bool, elapsed_s: f64) -> String {

@@ -4,83 +4,46 @@
 //! The UI only calls the core (config, store, array, jobs); the core never knows of it. Every
 //! listing, header read and data read is a [`crate::jobs::Jobs`] job whose progress and end
 //! request a repaint; each frame polls the job handles and never waits on I/O.
+//!
+//! The window is split into rooms (see `room.rs`): each owns one capability's state, starts its
+//! own requests and takes their results, draws its own panels and emits `Command`s
+//! that [`App`] routes between rooms. A new feature is a new room beside these:
+//!
+//! - `stores`: the stores panel, `datajoint.json`, the app's settings, the Add store dialog;
+//! - `browser`: the level shown, its header queue, the files table with its filter and sort;
+//! - `datajoint`: the DataJoint view of a table folder (its rows job, sort and table);
+//! - `actions`: Preview, Load, Memory-map, what they produced, the plot panel, the download
+//!   question, whether the selected array is cached;
+//! - `open`: the File menu, its system dialogs and files dropped on the window;
+//! - `status`: the jobs bar, notes and errors.
 
+mod actions;
 mod add_store;
 mod app;
+mod browser;
+mod browser_ui;
+mod command;
 mod datajoint;
 mod datajoint_ui;
+mod download;
 mod format;
 mod headers;
 mod open;
+mod options;
 mod panels;
 mod plot;
 mod requests;
+mod room;
+mod status;
+mod stores;
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-pub use app::{App, Persisted};
-
-use crate::config::ConfigEnv;
+pub use app::App;
+#[doc(hidden)]
+pub use options::TestHooks;
+pub use options::{AppOptions, Persisted};
 
 /// The window's title.
 pub const TITLE: &str = "npyscope";
-
-/// What the app starts with: the runtime its jobs run on and where its stores come from.
-#[derive(Clone)]
-pub struct AppOptions {
-    /// The tokio runtime owned by the binary (or a test); the app never builds one.
-    pub runtime: tokio::runtime::Handle,
-    /// Process inputs of config loading; stores come from `datajoint.json` found from
-    /// `config_env.working_dir` upward.
-    pub config_env: ConfigEnv,
-    /// An explicit `datajoint.json` (`--config`) instead of searching.
-    pub config_file: Option<PathBuf>,
-    /// The demo store's folder, used as it is; `None` makes it (once) where
-    /// [`crate::demo::ensure_demo_store`] puts it, in a background job.
-    pub demo_dir: Option<PathBuf>,
-    /// A folder or `.npy` file given on the command line: opened as an extra store (a file's
-    /// folder is opened and the file selected).
-    pub open: Option<PathBuf>,
-    /// When set, data reads (Preview, Load) wait for a permit of this semaphore before they
-    /// start: tests hold them open to see progress and cancel them deterministically.
-    pub data_gate: Option<Arc<tokio::sync::Semaphore>>,
-    /// The download cache's folder; `None` for the usual one (`NPYSCOPE_CACHE_DIR` or the
-    /// platform cache folder). Tests pass their own.
-    pub cache_dir: Option<PathBuf>,
-    /// Tests: a save dialog (export) answers this path instead of asking the user.
-    pub save_path: Option<PathBuf>,
-    /// The app's settings folder (stores added in the window); `None` for the usual one
-    /// ([`crate::settings`]). Tests pass their own.
-    pub settings_dir: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for AppOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppOptions")
-            .field("config_file", &self.config_file)
-            .field("demo_dir", &self.demo_dir)
-            .field("open", &self.open)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AppOptions {
-    /// Options for this process: its environment and working folder, the usual demo store.
-    pub fn from_process(runtime: tokio::runtime::Handle) -> AppOptions {
-        AppOptions {
-            runtime,
-            config_env: ConfigEnv::from_process(),
-            config_file: None,
-            demo_dir: None,
-            open: None,
-            data_gate: None,
-            cache_dir: None,
-            save_path: None,
-            settings_dir: None,
-        }
-    }
-}
 
 /// The window icon, `assets/icon.png` (drawn by `tools/make_icon.py`), built into the binary.
 fn icon() -> Option<egui::IconData> {

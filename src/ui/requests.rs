@@ -59,3 +59,17 @@ pub(crate) fn take_done<K, T>(
     let request = slot.take()?;
     Some((request.key, outcome))
 }
+
+/// Cancels `request` if it is the job numbered `id`.
+pub(crate) fn cancel_if<K, T>(request: Option<&Request<K, T>>, id: u64) {
+    if let Some(r) = request
+        && r.handle.id() == id
+    {
+        r.handle.cancel();
+    }
+}
+
+/// A job's outcome with a cancelled or lost job as an error message.
+pub(crate) fn flatten<T>(outcome: Result<Result<T, String>, JobError>) -> Result<T, String> {
+    outcome.map_err(|e| e.to_string()).and_then(|r| r)
+}

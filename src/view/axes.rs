@@ -1,7 +1,5 @@
 //! [`SliceSpec`]: which array axes an image shows (rows, columns) and the index of every other axis, kept valid
-//! for the array's shape. The plane it selects is read by [`plane`].
-
-pub use super::plane::{Plane, plane};
+//! for the array's shape. The plane it selects is read by [`plane`](super::plane::plane).
 
 /// Which two axes an image shows and the index of every other axis; always valid for its shape.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

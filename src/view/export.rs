@@ -5,12 +5,10 @@ use std::io::{BufWriter, Write};
 use std::ops::Range;
 
 use crate::array::ArrayError;
-use crate::array::data::sizes;
+use crate::array::error::sizes;
 use crate::npy::{ArrayMeta, encode_header};
 
 use super::error::ViewError;
-
-pub use super::csv_rows::{write_rows_csv, write_rows_csv_numbered};
 
 /// Rows `a[A:B]` of an array, checked against its data.
 pub(super) struct Rows {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use npyscope::config::ConfigEnv;
-use npyscope::ui::{App, AppOptions};
+use npyscope::ui::{App, AppOptions, TestHooks};
 use tokio::sync::Semaphore;
 
 /// How long a flow may wait for background jobs before the test fails.
@@ -59,24 +59,30 @@ pub fn options(work: &Path) -> AppOptions {
         config_file: None,
         demo_dir: Some(demo_dir().to_path_buf()),
         open: None,
-        data_gate: None,
         cache_dir: Some(work.join("cache")),
-        save_path: None,
         settings_dir: Some(work.join("settings")),
     }
 }
 
 /// The real app with `options`, in a 1400x900 window.
 pub fn app(options: AppOptions) -> Harness<'static, App> {
+    app_with(options, TestHooks::default())
+}
+
+/// The real app with `options` and the test seams `hooks` (a gate on data reads, a save path).
+pub fn app_with(options: AppOptions, hooks: TestHooks) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options))
+        .build_eframe(move |cc| App::with_test_hooks(cc, options, hooks))
 }
 
 fn setup_with(work: tempfile::TempDir, gate: Option<Arc<Semaphore>>) -> Setup {
-    let mut options = options(work.path());
-    options.data_gate = gate;
-    let harness = app(options);
+    let options = options(work.path());
+    let hooks = TestHooks {
+        data_gate: gate,
+        ..TestHooks::default()
+    };
+    let harness = app_with(options, hooks);
     Setup {
         harness,
         _work: work,

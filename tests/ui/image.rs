@@ -9,7 +9,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use npyscope::array::ArrayRef;
 use npyscope::config::StoreSpec;
 use npyscope::jobs::{CancellationToken, Progress};
-use npyscope::ui::App;
+use npyscope::ui::{App, TestHooks};
 
 use crate::common::*;
 
@@ -19,8 +19,11 @@ fn setup_saving_to(open: PathBuf, save_path: PathBuf) -> Setup {
     let work = tempfile::tempdir().expect("a temporary folder");
     let mut options = options(work.path());
     options.open = Some(open);
-    options.save_path = Some(save_path);
-    let harness = app(options);
+    let hooks = TestHooks {
+        save_path: Some(save_path),
+        ..TestHooks::default()
+    };
+    let harness = app_with(options, hooks);
     Setup {
         harness,
         _work: work,

@@ -9,4 +9,4 @@ mod panel;
 mod traces;
 
 pub(crate) use data::PlotData;
-pub(crate) use panel::{PlotPanel, Source};
+pub(crate) use panel::{PREVIEW_ROWS, PlotPanel, Source};

@@ -16,25 +16,23 @@ use super::image::ImageView;
 use super::traces::{
     self, LaneSpec, Layout, Mode, PYRAMID_ROWS, Pyramids, TraceRequest, Traces, default_layout,
 };
-use crate::array::ComplexPart;
 use crate::jobs::Jobs;
 use crate::npy::ScalarKind;
 use crate::signal::{self, Pyramid};
-use crate::ui::app::PREVIEW_ROWS;
 use crate::ui::format;
 use crate::ui::requests::{JobRow, Request, take_done};
 use crate::view;
 
-/// Statistics lines shown at most (then "...").
-const MAX_STATS_LINES: usize = 8;
-/// Samples one statistics line reads at most (more: every n-th sample).
-const STATS_BUDGET: u64 = 1 << 19;
+mod controls;
+mod stats;
+
+/// Rows read by Preview: enough for a few seconds of a typical recording (the row window
+/// moves by this many).
+pub(crate) const PREVIEW_ROWS: u64 = 100_000;
 /// Stacked traces named at the plot's left edge at most (more would overlap).
 const MAX_TRACE_LABELS: usize = 64;
 /// Shortest lane worth a pyramid (a few of its first-level blocks).
 const PYRAMID_MIN_LANE: u64 = 1 << 14;
-/// How long the view must rest before the statistics of a moved window are computed.
-const STATS_SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
 /// Width of the statistics column beside the plot.
 const STATS_WIDTH: f32 = 330.0;
 /// Below this width the statistics go under the plot instead.
@@ -499,36 +497,6 @@ impl PlotPanel {
         ui.label(text);
     }
 
-    /// The mode buttons and the Transpose toggle.
-    fn mode_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            for mode in Mode::ALL {
-                if ui
-                    .add(egui::Button::selectable(self.mode == mode, mode.label()))
-                    .clicked()
-                    && self.mode != mode
-                {
-                    self.mode = mode;
-                    self.reset = true;
-                    self.start_pyramids();
-                }
-            }
-            if self.mode != Mode::Image && LaneSpec::can_transpose(&self.data, &self.spec.field) {
-                let mut transposed = self.spec.transposed;
-                if ui
-                    .checkbox(&mut transposed, "Transpose")
-                    .on_hover_text("Channels are the rows (a (C, T) array)")
-                    .changed()
-                {
-                    self.spec.transposed = transposed;
-                    self.channels_text.clear();
-                    self.reset = true;
-                    self.spec_changed();
-                }
-            }
-        });
-    }
-
     /// The image area (the image view's, when there is one).
     fn image_ui(&mut self, ui: &mut egui::Ui) {
         let first = self.data.first_row();
@@ -541,174 +509,6 @@ impl PlotPanel {
         self.export_ui(ui, rows, rect);
         self.image
             .ui(ui, &self.data, &self.spec.field, self.spec.part);
-    }
-
-    /// Channels, gain, offset, sampling rate, field and part.
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        let count = self.channel_count();
-        ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Channels");
-            let edit = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.channels_text)
-                        .hint_text("e.g. 0-31 or 40,41")
-                        .desired_width(120.0),
-                )
-                .labelled_by(label.id)
-                .on_hover_text(format!(
-                    "Channels 0 to {} (ranges and lists)",
-                    count.saturating_sub(1)
-                ));
-            if edit.changed() {
-                match view::parse_channels(&self.channels_text, count) {
-                    Ok(channels) => {
-                        self.channels = channels;
-                        self.channels_error = None;
-                        self.start_pyramids();
-                    }
-                    Err(err) => self.channels_error = Some(err.to_string()),
-                }
-            }
-            let label = ui.label("Gain");
-            ui.add(egui::DragValue::new(&mut self.gain).speed(0.01))
-                .labelled_by(label.id);
-            if self.mode == Mode::Stacked {
-                let label = ui.label("Offset");
-                let speed = (self.offset.abs() * 0.01).max(1e-6);
-                ui.add(egui::DragValue::new(&mut self.offset).speed(speed))
-                    .labelled_by(label.id);
-            }
-            let label = ui.label("Sampling rate (Hz)");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.rate_text)
-                    .hint_text("none: x in rows")
-                    .desired_width(80.0),
-            )
-            .labelled_by(label.id);
-            if !self.fields.is_empty() {
-                let mut chosen = self.spec.field.clone();
-                egui::ComboBox::from_label("Field")
-                    .selected_text(chosen.join("."))
-                    .show_ui(ui, |ui| {
-                        for f in &self.fields {
-                            ui.selectable_value(&mut chosen, f.clone(), f.join("."));
-                        }
-                    });
-                if chosen != self.spec.field {
-                    self.spec.field = chosen;
-                    self.spec.transposed = false;
-                    self.channels_text.clear();
-                    self.reset = true;
-                    self.spec_changed();
-                }
-            }
-            if self.complex {
-                let mut part = self.spec.part;
-                egui::ComboBox::from_label("Part")
-                    .selected_text(part_name(part))
-                    .show_ui(ui, |ui| {
-                        for p in [
-                            ComplexPart::Real,
-                            ComplexPart::Imag,
-                            ComplexPart::Magnitude,
-                            ComplexPart::Phase,
-                        ] {
-                            ui.selectable_value(&mut part, p, part_name(p));
-                        }
-                    });
-                if part != self.spec.part {
-                    self.spec.part = part;
-                    self.reset = true;
-                    self.spec_changed();
-                }
-            }
-        });
-        if let Some(err) = &self.channels_error {
-            ui.colored_label(ui.visuals().error_fg_color, err);
-        }
-        if !self.rate_text.trim().is_empty() && self.rate().is_none() {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                "The sampling rate must be a positive number of hertz; clear it to show rows",
-            );
-        }
-    }
-
-    /// The sampling rate typed, when it is a positive number.
-    fn rate(&self) -> Option<f64> {
-        self.rate_text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|r| r.is_finite() && *r > 0.0)
-    }
-
-    /// Plot x per sample index.
-    fn x_scale(&self) -> f64 {
-        self.rate().map_or(1.0, |r| 1.0 / r)
-    }
-
-    /// The row window: a preview asks the app for another window; whole data moves the view.
-    fn window_ui(&mut self, ui: &mut egui::Ui) {
-        let total = self.spec.total_samples(&self.data);
-        let first = self.spec.first_index(&self.data);
-        let held = self.spec.samples(&self.data);
-        ui.horizontal_wrapped(|ui| {
-            if !self.data.is_whole() && !self.spec.transposed {
-                let label = ui.label("Rows");
-                let max_start = total.saturating_sub(1);
-                let drag = ui
-                    .add(egui::DragValue::new(&mut self.window_start).range(0..=max_start))
-                    .labelled_by(label.id)
-                    .on_hover_text("First row of the window to preview");
-                if drag.drag_stopped() || (drag.changed() && !drag.dragged()) {
-                    self.request_window(self.window_start);
-                }
-                if ui
-                    .add_enabled(first > 0, egui::Button::new("< Earlier"))
-                    .on_hover_text("Preview the window before this one (PageUp)")
-                    .clicked()
-                {
-                    self.request_window(first.saturating_sub(PREVIEW_ROWS));
-                }
-                if ui
-                    .add_enabled(first + held < total, egui::Button::new("Later >"))
-                    .on_hover_text("Preview the window after this one (PageDown)")
-                    .clicked()
-                {
-                    self.request_window(first + held);
-                }
-                ui.label(format!("Window: rows {}..{}", first, first + held));
-            } else if held > 1 {
-                let width = (self.visible.end - self.visible.start).max(1.0);
-                let max_start = (held as f64 - width).max(0.0);
-                let mut start = self.visible.start.clamp(0.0, max_start);
-                let label = ui.label(if self.spec.transposed {
-                    "Columns"
-                } else {
-                    "Rows"
-                });
-                let slider = ui
-                    .add(
-                        egui::Slider::new(&mut start, 0.0..=max_start.max(1.0))
-                            .integer()
-                            .show_value(true),
-                    )
-                    .labelled_by(label.id)
-                    .on_hover_text("Move the visible rows");
-                if slider.changed() {
-                    self.goto = Some(start..start + width);
-                }
-            }
-        });
-    }
-
-    /// Asks the app for the preview window starting at `start`.
-    fn request_window(&mut self, start: u64) {
-        let total = self.data.total_rows();
-        let start = start.min(total.saturating_sub(1));
-        self.window_start = start;
-        self.requested_rows = Some(start..(start + PREVIEW_ROWS).min(total));
     }
 
     /// The traces (or the heatmap), the status line and the statistics.
@@ -958,26 +758,6 @@ impl PlotPanel {
         }
     }
 
-    /// PageUp/PageDown: another preview window, or the view moved by its width.
-    fn page(&mut self, up: bool, down: bool) {
-        if !up && !down {
-            return;
-        }
-        if !self.data.is_whole() && !self.spec.transposed {
-            let first = self.data.first_row();
-            let held = self.data.shape().first().copied().unwrap_or(1);
-            if up && first > 0 {
-                self.request_window(first.saturating_sub(PREVIEW_ROWS));
-            } else if down && first + held < self.data.total_rows() {
-                self.request_window(first + held);
-            }
-        } else {
-            let width = self.visible.end - self.visible.start;
-            let shift = if up { -width } else { width };
-            self.goto = Some(self.visible.start + shift..self.visible.end + shift);
-        }
-    }
-
     /// Lower y bound of the whole view.
     fn y_min(&self, offset: f64) -> f64 {
         if offset > 0.0 {
@@ -1054,76 +834,6 @@ impl PlotPanel {
         self.heat = Some((req.clone(), handle));
         id
     }
-
-    /// Statistics lines of the visible window (cached per view).
-    fn stats_lines(&mut self, ctx: &egui::Context, range: &Range<u64>) -> Vec<String> {
-        let key = StatsKey {
-            range: range.clone(),
-            channels: self.channels.clone(),
-            spec: self.spec.clone(),
-            generation: self.generation,
-        };
-        if let Some((k, lines)) = &self.stats {
-            if *k == key {
-                return lines.clone();
-            }
-            // While the view pans or zooms, the last figures stay (marked): reading samples
-            // spread over a big window every frame would cost the frame budget.
-            let resting = self.moved_at.elapsed();
-            if k.channels == key.channels && k.spec == key.spec && resting < STATS_SETTLE {
-                ctx.request_repaint_after(STATS_SETTLE - resting);
-                let mut lines = lines.clone();
-                if let Some(head) = lines.first_mut() {
-                    head.push_str(" (updating when the view rests)");
-                }
-                return lines;
-            }
-        }
-        let n = range.end - range.start;
-        let stride = n.div_ceil(STATS_BUDGET).max(1);
-        let first = self.spec.first_index(&self.data);
-        let mut lines = Vec::new();
-        for &c in self.channels.iter().take(MAX_STATS_LINES) {
-            let line = match self.spec.lane(&self.data, c) {
-                Ok(lane) => {
-                    let lane = traces::strided_lane(&lane, range.clone(), stride);
-                    let s = view::stats(&lane, 0..lane.len as u64);
-                    format!(
-                        "ch {c:>4}: min {} max {} mean {} std {} NaN {}",
-                        num(s.min),
-                        num(s.max),
-                        num(s.mean),
-                        num(s.std),
-                        s.nans
-                    )
-                }
-                Err(err) => format!("ch {c:>4}: {err}"),
-            };
-            lines.push(line);
-        }
-        if self.channels.len() > MAX_STATS_LINES {
-            lines.push(format!(
-                "... {} more channels",
-                self.channels.len() - MAX_STATS_LINES
-            ));
-        }
-        let axis = if self.spec.transposed {
-            "columns"
-        } else {
-            "rows"
-        };
-        let mut header = format!(
-            "Statistics of {axis} {}..{}",
-            first + range.start,
-            first + range.end
-        );
-        if stride > 1 {
-            header.push_str(&format!(" (every {stride}th sample)"));
-        }
-        lines.insert(0, header);
-        self.stats = Some((key, lines.clone()));
-        lines
-    }
 }
 
 /// The statistics lines with the channel lines paired side by side (the first line, a header,
@@ -1141,27 +851,6 @@ fn two_per_line(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// A complex part's name in the Part menu.
-fn part_name(part: ComplexPart) -> &'static str {
-    match part {
-        ComplexPart::Real => "Real",
-        ComplexPart::Imag => "Imag",
-        ComplexPart::Magnitude => "Magnitude",
-        ComplexPart::Phase => "Phase",
-    }
-}
-
-/// A statistic with 4 significant digits (NaN as "nan").
-fn num(v: f64) -> String {
-    if v.is_nan() {
-        "nan".to_string()
-    } else if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
-        format!("{v:.3e}")
-    } else {
-        format!("{v:.4}")
-    }
-}
-
 /// `1234567` as `1,234,567`.
 pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -1176,114 +865,4 @@ pub(crate) fn thousands(n: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A whole (T, C) float32 array in memory, value `t + 1000 c`.
-    fn whole(rows: u64, channels: u64) -> PlotData {
-        let dtype = crate::npy::DType::Scalar(crate::npy::ScalarType {
-            order: crate::npy::ByteOrder::Little,
-            kind: ScalarKind::Float(4),
-        });
-        let bytes: Vec<u8> = (0..rows)
-            .flat_map(|t| (0..channels).map(move |c| (t + 1000 * c) as f32))
-            .flat_map(f32::to_le_bytes)
-            .collect();
-        let array = crate::array::NdArray::from_parts(&dtype, false, &[rows, channels], &bytes)
-            .expect("an array");
-        PlotData::Memory {
-            array: Arc::new(array),
-            first_row: 0,
-            total_rows: rows,
-        }
-    }
-
-    #[test]
-    fn big_whole_data_builds_pyramids_in_the_background() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .build()
-            .expect("a runtime");
-        let jobs = Jobs::new(runtime.handle().clone(), None);
-        let rows = PYRAMID_ROWS + 5;
-        let mut panel = PlotPanel::new(
-            "a/rec.npy".into(),
-            whole(rows, 3),
-            Source::Loaded,
-            None,
-            &jobs,
-            None,
-        );
-        assert_eq!(panel.mode, Mode::Stacked);
-        assert_eq!(panel.title(), "Loaded");
-        let job = panel.job_rows();
-        assert_eq!(job.len(), 1);
-        assert_eq!(job[0].label, "Building overview of rec.npy");
-        let started = std::time::Instant::now();
-        while panel.pyramids.len() < 3 {
-            assert!(started.elapsed().as_secs() < 60, "the overview never came");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            panel.poll_pyramids();
-        }
-        assert!(panel.job_rows().is_empty());
-        assert!(panel.pyramid_note.is_none());
-        // The pyramid answers exactly what decimation does.
-        let req = TraceRequest {
-            range: 0..rows,
-            width: 500,
-            channels: vec![2],
-            spec: panel.spec.clone(),
-            generation: panel.generation,
-        };
-        let fast = traces::compute(&panel.data, &req, &panel.pyramids);
-        assert_eq!(fast.traces[0].min[0], 2000.0);
-        assert_eq!(
-            fast.traces[0].max.last().copied(),
-            Some((rows - 1 + 2000) as f64)
-        );
-        assert_eq!(fast.stride, 1);
-
-        // A preview window gets no pyramid job; cancelling a job stops it.
-        let small = PlotPanel::new(
-            "a/rec.npy".into(),
-            whole(1000, 3),
-            Source::Loaded,
-            None,
-            &jobs,
-            None,
-        );
-        assert!(small.job_rows().is_empty());
-        let mut cancelled = PlotPanel::new(
-            "a/rec.npy".into(),
-            whole(rows, 3),
-            Source::Loaded,
-            None,
-            &jobs,
-            None,
-        );
-        let id = cancelled.job_rows()[0].id;
-        cancelled.cancel_job(id);
-        let started = std::time::Instant::now();
-        while !cancelled.job_rows().is_empty() {
-            assert!(started.elapsed().as_secs() < 60, "the cancel never landed");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            cancelled.poll_pyramids();
-        }
-        assert!(cancelled.pyramids_stopped);
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(100_000), "100,000");
-        assert_eq!(thousands(3_600_000), "3,600,000");
-    }
-
-    #[test]
-    fn numbers_for_statistics() {
-        assert_eq!(num(f64::NAN), "nan");
-        assert_eq!(num(1.5), "1.5000");
-        assert_eq!(num(123456.0), "1.235e5");
-    }
-}
+mod tests;
