@@ -359,6 +359,7 @@ impl CellValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn npy_kind() -> ValueKind {
         ValueKind::Codec(Codec {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::actions::{ActionsRoom, Selected};
 use super::browser::BrowserRoom;
 use super::command::{Command, DataAction, OpenAction, Place};
+use super::database::{CellAction, DatabaseRoom};
 use super::datajoint::DataJointRoom;
 use super::open::OpenRoom;
 use super::options::{AppOptions, Persisted, TestHooks};
@@ -49,6 +50,8 @@ pub struct App {
     pub(crate) actions: ActionsRoom,
     /// The File menu and dropped files.
     pub(crate) open: OpenRoom,
+    /// The DataJoint database: its tree, the open table, the selected cell.
+    pub(crate) database: DatabaseRoom,
     /// The first frame was logged (start-up time).
     first_frame_logged: bool,
 }
@@ -85,6 +88,7 @@ impl App {
             datajoint: DataJointRoom::default(),
             actions: ActionsRoom::default(),
             open: OpenRoom::default(),
+            database: DatabaseRoom::default(),
             first_frame_logged: false,
         };
         app.stores.start(&mut cx!(app));
@@ -97,6 +101,20 @@ impl App {
         self.open.poll(&mut cx!(self));
         self.stores.poll(&mut cx!(self), &self.persisted);
         self.actions.poll(&mut cx!(self));
+        self.database.poll(&mut cx!(self));
+        if let Some((action, array)) = self.database.take_ready() {
+            match action {
+                CellAction::Preview => {
+                    self.actions
+                        .start_preview(&mut cx!(self), array, 0..PREVIEW_ROWS)
+                }
+                CellAction::Data(action) => {
+                    let confirm_above = self.stores.confirm_download_bytes();
+                    self.actions
+                        .request(&mut cx!(self), action, Ok(array), confirm_above);
+                }
+            }
+        }
         let level = self.browser.level_key();
         if let Some(entries) = self.datajoint.poll(&mut cx!(self), level) {
             self.browser.add_entries(entries);
@@ -127,6 +145,7 @@ impl App {
             return;
         };
         let prefix = place.prefix.trim_matches('/').to_string();
+        self.database.active = false;
         self.datajoint
             .show(&mut cx!(self), place.store, &store, &prefix);
         self.persisted.last_store = Some(name.clone());
@@ -142,6 +161,7 @@ impl App {
         rows.extend(self.datajoint.job_rows());
         rows.extend(self.actions.job_rows());
         rows.extend(self.open.job_rows());
+        rows.extend(self.database.job_rows());
         rows
     }
 
@@ -152,6 +172,7 @@ impl App {
         self.datajoint.cancel(id);
         self.actions.cancel(id);
         self.open.cancel(id);
+        self.database.cancel(id);
     }
 
     /// Applies what the panels and rooms asked for.
@@ -213,6 +234,11 @@ impl App {
             },
             Command::Load => self.request_data(DataAction::Load),
             Command::MemoryMap => self.request_data(DataAction::MemoryMap),
+            Command::StartData { action, path } if self.database.active => {
+                if let Some(array) = self.database.last_array(&path) {
+                    self.actions.start(&mut cx!(self), action, Ok(array));
+                }
+            }
             Command::StartData { action, path } => {
                 if self.browser.selected.as_deref() == Some(path.as_str()) {
                     let array = self.browser.selected_array();
@@ -244,6 +270,17 @@ impl App {
             Command::Open(action) => self.open.pick(&mut cx!(self), &action),
             Command::OpenStore(path) => self.stores.open_any(&mut cx!(self), &path),
             Command::ReadConfig(path) => self.stores.read_config(&mut cx!(self), path),
+            Command::ConnectDatabase(spec, default_store) => {
+                self.database.connect(&mut cx!(self), *spec, default_store)
+            }
+            Command::DbExpandSchema(schema) => self.database.expand_schema(&mut cx!(self), &schema),
+            Command::DbOpenTable { schema, table } => {
+                self.database.open_table(&mut cx!(self), &schema, &table)
+            }
+            Command::DbRestrict(text) => self.database.restrict(&mut cx!(self), text),
+            Command::DbSortBy(column) => self.database.sort_by(&mut cx!(self), column),
+            Command::DbSelect { row, column } => self.database.select(row, column),
+            Command::DbCell(action) => self.open_cell(action),
         }
     }
 
@@ -254,6 +291,36 @@ impl App {
         let confirm_above = self.stores.confirm_download_bytes();
         self.actions
             .request(&mut cx!(self), action, array, confirm_above);
+    }
+
+    /// Opens the selected `<npy@>` cell's array in the store it names, for `action`.
+    fn open_cell(&mut self, action: CellAction) {
+        let value = self
+            .database
+            .open
+            .as_ref()
+            .and_then(|open| open.selected_value())
+            .cloned();
+        let Some(value) = value else {
+            return self.status.error("select an <npy@> cell first");
+        };
+        let Some(name) = self.database.cell_store(&value) else {
+            return self.status.error(
+                "this cell names no store and no default store is configured (set \"default\" \
+                 in the stores block of datajoint.json)",
+            );
+        };
+        match self.stores.store_named(&name).cloned() {
+            Some(store) => self.database.open_cell(&mut cx!(self), store, action),
+            None => {
+                let names: Vec<&str> = self.stores.slots.iter().map(|s| s.name.as_str()).collect();
+                self.status.error(format!(
+                    "the cell's array is in store \"{name}\", which is not open (stores: {}); \
+                     configure it in datajoint.json",
+                    names.join(", ")
+                ));
+            }
+        }
     }
 
     /// What eframe keeps between runs.

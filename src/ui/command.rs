@@ -123,4 +123,28 @@ pub(crate) enum Command {
     },
     /// An array was copied into the download cache: count the cached part of the totals again.
     CacheChanged,
+    /// Connect to the database of the config read at start (with the default store's name).
+    ConnectDatabase(Box<crate::config::DatabaseSpec>, Option<String>),
+    /// Read the tables of this schema for the database tree.
+    DbExpandSchema(String),
+    /// Show this table (schema, SQL name) in the centre.
+    DbOpenTable {
+        /// The schema.
+        schema: String,
+        /// The table's SQL name.
+        table: String,
+    },
+    /// Restrict the open table's rows (`attr=value …`).
+    DbRestrict(String),
+    /// Sort the open table by the attribute at this column (again: reverse).
+    DbSortBy(usize),
+    /// Select a cell of the open table.
+    DbSelect {
+        /// The row.
+        row: u64,
+        /// The column (display order).
+        column: usize,
+    },
+    /// Open the selected `<npy@>` cell's array in its store and preview, load or map it.
+    DbCell(super::database::CellAction),
 }

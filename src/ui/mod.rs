@@ -23,6 +23,8 @@ mod app;
 mod browser;
 mod browser_ui;
 mod command;
+mod database;
+mod database_ui;
 mod datajoint;
 mod datajoint_ui;
 mod download;

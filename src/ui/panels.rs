@@ -24,7 +24,11 @@ impl App {
         egui::Panel::left("stores")
             .resizable(true)
             .default_size(200.0)
-            .show(ui, |ui| self.stores.ui(ui, current, &mut self.commands));
+            .show(ui, |ui| {
+                let current = current.filter(|_| !self.database.active);
+                self.stores.ui(ui, current, &mut self.commands);
+                self.database.tree_ui(ui, &mut self.commands);
+            });
         egui::Panel::right("details")
             .resizable(true)
             .default_size(300.0)
@@ -65,6 +69,11 @@ impl App {
 
     /// The browser's breadcrumb, filter and table (or the DataJoint view), with the plot below.
     fn centre_ui(&mut self, ui: &mut egui::Ui) {
+        if self.database.active {
+            self.plot_panel_ui(ui);
+            ui.scope(|ui| self.database.table_ui(ui, &mut self.commands));
+            return;
+        }
         if self.browser.current.is_none() {
             ui.label("Opening stores…");
             return;
@@ -72,14 +81,7 @@ impl App {
         self.browser.breadcrumb_ui(ui, &mut self.commands);
         self.browser.filter_ui(ui, &mut self.commands);
         ui.separator();
-        if self.actions.plot.is_some() {
-            // Most of the centre goes to the plot; the table keeps a few rows above it.
-            let plot_height = (ui.available_height() - 160.0).max(260.0);
-            egui::Panel::bottom("plot")
-                .resizable(true)
-                .default_size(plot_height)
-                .show(ui, |ui| self.actions.plot_ui(ui));
-        }
+        self.plot_panel_ui(ui);
         if let Some(err) = &self.browser.listing_error {
             ui.colored_label(ui.visuals().error_fg_color, err);
         } else if self.browser.level.is_none() {
@@ -113,11 +115,27 @@ impl App {
         }
     }
 
+    /// The plot of what was last previewed, loaded or mapped, below the centre's table: most of
+    /// the centre goes to the plot; the table keeps a few rows above it.
+    fn plot_panel_ui(&mut self, ui: &mut egui::Ui) {
+        if self.actions.plot.is_some() {
+            let plot_height = (ui.available_height() - 160.0).max(260.0);
+            egui::Panel::bottom("plot")
+                .resizable(true)
+                .default_size(plot_height)
+                .show(ui, |ui| self.actions.plot_ui(ui));
+        }
+    }
+
     /// The details panel: the selected array's metadata, where it is, and its actions (what the
     /// browser selected, what the actions room holds of it).
     fn details_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Details");
         ui.separator();
+        if self.database.active {
+            self.database.details_ui(ui, &mut self.commands);
+            return;
+        }
         let Some(path) = self.browser.selected.clone() else {
             ui.label("Select an array to see its metadata.");
             return;

@@ -196,6 +196,14 @@ impl StoresRoom {
         for warning in &config.warnings {
             cx.status.errors.push(format!("datajoint.json: {warning}"));
         }
+        match &config.database {
+            Some(Ok(spec)) => cx.emit(Command::ConnectDatabase(
+                Box::new(spec.clone()),
+                config.default_store.clone(),
+            )),
+            Some(Err(err)) => cx.error(format!("datajoint.json: {err}")),
+            None => {}
+        }
         for (name, spec) in config.stores {
             match spec {
                 Ok(spec) => self.add_store(cx, Ok(spec)),
@@ -394,6 +402,12 @@ impl StoresRoom {
         if let Some(place) = place {
             cx.emit(Command::Show(place));
         }
+    }
+
+    /// The open store named `name` (a configured store, as an `<npy@name>` cell names it).
+    pub(crate) fn store_named(&self, name: &str) -> Option<&Arc<Store>> {
+        let index = self.slots.iter().position(|s| s.name == name)?;
+        self.store(index)
     }
 
     /// The open store at `index`.

@@ -1,0 +1,122 @@
+//! The database in the window, against the real PostgreSQL server of the tests (filled by
+//! DataJoint): the tree of schemas and tables, a table's rows with every attribute, an
+//! `<npy@>` cell previewed from its store, and a 100,000-row table read page by page as it
+//! scrolls.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use npyscope::ui::App;
+
+use crate::common::*;
+use crate::db_fixture::db_fixture;
+
+/// The app in a project whose `datajoint.json` names the test database and its store.
+fn database_app() -> Setup {
+    let server = &db_fixture().pg;
+    let work = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir(work.path().join(".git")).expect(".git");
+    std::fs::write(
+        work.path().join("datajoint.json"),
+        server.config_json().to_string(),
+    )
+    .expect("datajoint.json");
+    setup_in(work)
+}
+
+/// Opens `table` (its button in the tree, e.g. `Recording · manual`).
+fn open_table(harness: &mut Harness<'_, App>, table: &str) {
+    step_until(harness, "the schema in the database tree", |h| {
+        has_label(h, "npyscope_test")
+    });
+    step_until(harness, &format!("{table} in the tree"), |h| {
+        has_label(h, table)
+    });
+    harness.get_by_label(table).click();
+}
+
+#[test]
+fn the_tree_opens_a_table_whose_npy_cell_previews() {
+    let mut setup = database_app();
+    let harness = &mut setup.harness;
+    open_table(harness, "Recording · manual");
+    // Key attributes, the arrays' shape · dtype · size from the database, an in-table blob.
+    step_until(harness, "the recording rows", |h| {
+        has_label(h, "(3000, 4) · float32 · 46.88 KiB") && has_label(h, "mouse01")
+    });
+    for column in [
+        "animal",
+        "session",
+        "recording_id",
+        "waveform",
+        "spikes",
+        "small",
+    ] {
+        assert!(has_label(harness, column), "column {column}");
+    }
+    assert!(
+        has_label_containing(harness, "blob · 49 B"),
+        "the in-table blob's size"
+    );
+    assert!(has_label_containing(harness, "6 rows"), "the row count");
+    // Selecting the cell shows its array and the row's other attributes.
+    harness
+        .query_all_by_label("(3000, 4) · float32 · 46.88 KiB")
+        .next()
+        .expect("the waveform cell")
+        .click();
+    step_until(harness, "the cell's details", |h| {
+        has_label(h, "Preview") && has_label(h, "<npy@main>")
+    });
+    harness.get_by_label("Preview").click();
+    step_until(harness, "the preview's plot", |h| {
+        has_label_containing(h, "Preview rows 0-3,000 of 3,000")
+    });
+}
+
+#[test]
+fn secondary_attributes_and_restriction() {
+    let mut setup = database_app();
+    let harness = &mut setup.harness;
+    open_table(harness, "Session · manual");
+    step_until(harness, "the session rows", |h| {
+        has_label(h, "2024-03-01T10:15:00") && has_label(h, "{\"rig\":\"A\",\"probes\":[1,2]}")
+    });
+    assert!(has_label_containing(harness, "· 3 rows"));
+    assert!(has_label(harness, "NULL"), "a null JSON attribute");
+    harness.get_by_label("Restrict:").click();
+    harness.step();
+    harness
+        .get_by_label("Restrict:")
+        .type_text("session_date>=2024-04-01");
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    step_until(harness, "one row left", |h| {
+        has_label_containing(h, "· 1 row") && !has_label(h, "2024-03-01T10:15:00")
+    });
+}
+
+#[test]
+fn a_big_table_is_read_page_by_page_as_it_scrolls() {
+    let mut setup = database_app();
+    let harness = &mut setup.harness;
+    open_table(harness, "Big · manual");
+    step_until(harness, "the first page", |h| {
+        has_label(h, "item 0") && has_label_containing(h, "· 100000 rows")
+    });
+    assert!(
+        !has_label(harness, "item 1010"),
+        "the second page is not read yet"
+    );
+    for _ in 0..600 {
+        if has_label(harness, "item 1010") {
+            break;
+        }
+        if let Some(cell) = harness.query_all_by_label_contains("item ").last() {
+            cell.scroll_down();
+        }
+        harness.step();
+    }
+    step_until(harness, "rows of the second page", |h| {
+        has_label(h, "item 1010")
+    });
+}
