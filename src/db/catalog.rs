@@ -410,7 +410,7 @@ mod tests {
         assert_eq!(value_kind(Some("int16"), "smallint"), ValueKind::Int);
         assert_eq!(value_kind(None, "int(10) unsigned"), ValueKind::UInt);
         assert_eq!(value_kind(None, "tinyint(1)"), ValueKind::Bool);
-        assert_eq!(value_kind(Some("<blob>"), "bytea").is_bytes(), true);
+        assert!(value_kind(Some("<blob>"), "bytea").is_bytes());
         assert_eq!(value_kind(None, "longblob"), ValueKind::Bytes);
         assert_eq!(
             value_kind(None, "timestamp(3) without time zone"),

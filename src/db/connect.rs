@@ -40,6 +40,31 @@ pub enum Bind {
 /// `None` for SQL NULL.
 pub type RawRow = Vec<Option<Vec<u8>>>;
 
+/// Runs `sql` with `binds` on `pool` and reads every value as raw bytes (one body for both
+/// backends; `|u| expr` binds an unsigned value, which PostgreSQL has no type for).
+macro_rules! select_raw {
+    ($pool:expr, $sql:expr, $binds:expr, |$u:ident| $uint:expr) => {{
+        let mut query = sqlx::query(sqlx::AssertSqlSafe($sql));
+        for bind in $binds {
+            query = match bind {
+                Bind::Text(t) => query.bind(t.clone()),
+                Bind::Int(i) => query.bind(*i),
+                Bind::UInt($u) => query.bind($uint),
+                Bind::Float(f) => query.bind(*f),
+            };
+        }
+        query.fetch_all($pool).await.map(|rows| {
+            rows.iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| row.try_get_unchecked::<Option<Vec<u8>>, _>(i))
+                        .collect::<Result<RawRow, _>>()
+                })
+                .collect::<Result<Vec<RawRow>, _>>()
+        })
+    }};
+}
+
 /// The pool of one backend.
 #[derive(Clone, Debug)]
 enum Pool {
@@ -165,47 +190,9 @@ impl Database {
     ) -> Result<Vec<RawRow>, DbError> {
         tracing::debug!(target: "npyscope::db", "{what}: {sql}");
         let result = match &self.pool {
-            Pool::Pg(pool) => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for bind in binds {
-                    query = match bind {
-                        Bind::Text(t) => query.bind(t.clone()),
-                        Bind::Int(i) => query.bind(*i),
-                        // PostgreSQL has no unsigned type: DataJoint's uint64 is numeric.
-                        Bind::UInt(u) => query.bind(u.to_string()),
-                        Bind::Float(f) => query.bind(*f),
-                    };
-                }
-                query.fetch_all(pool).await.map(|rows| {
-                    rows.iter()
-                        .map(|row| {
-                            (0..row.len())
-                                .map(|i| row.try_get_unchecked::<Option<Vec<u8>>, _>(i))
-                                .collect::<Result<RawRow, _>>()
-                        })
-                        .collect::<Result<Vec<RawRow>, _>>()
-                })
-            }
-            Pool::My(pool) => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for bind in binds {
-                    query = match bind {
-                        Bind::Text(t) => query.bind(t.clone()),
-                        Bind::Int(i) => query.bind(*i),
-                        Bind::UInt(u) => query.bind(*u),
-                        Bind::Float(f) => query.bind(*f),
-                    };
-                }
-                query.fetch_all(pool).await.map(|rows| {
-                    rows.iter()
-                        .map(|row| {
-                            (0..row.len())
-                                .map(|i| row.try_get_unchecked::<Option<Vec<u8>>, _>(i))
-                                .collect::<Result<RawRow, _>>()
-                        })
-                        .collect::<Result<Vec<RawRow>, _>>()
-                })
-            }
+            // PostgreSQL has no unsigned type: DataJoint's uint64 is numeric, bound as text.
+            Pool::Pg(pool) => select_raw!(pool, sql, binds, |u| u.to_string()),
+            Pool::My(pool) => select_raw!(pool, sql, binds, |u| *u),
         };
         match result {
             Ok(Ok(rows)) => Ok(rows),

@@ -21,6 +21,11 @@ pub(crate) const PAGE_ROWS: u64 = db::PAGE_ROWS;
 /// Pages read at once at most (the rest wait for their turn).
 const PAGES_IN_FLIGHT: usize = 2;
 
+/// A page being read: keyed by (generation, page number).
+type PageRequest = Request<(u64, u64), Result<Vec<DbRow>, String>>;
+/// Connecting and listing the schemas.
+type ConnectRequest = Request<(), Result<(Database, Vec<String>), String>>;
+
 /// What to do with an `<npy@>` cell's array once it is opened in its store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CellAction {
@@ -57,7 +62,7 @@ pub(crate) struct OpenTable {
     /// Pages read so far, by page number.
     pub pages: BTreeMap<u64, Vec<DbRow>>,
     /// Pages being read, by page number.
-    page_jobs: HashMap<u64, Request<(u64, u64), Result<Vec<DbRow>, String>>>,
+    page_jobs: HashMap<u64, PageRequest>,
     /// Counts the matching rows.
     count_job: Option<Request<u64, Result<u64, String>>>,
     /// Changes with the restriction and the order: results of an older query are dropped.
@@ -93,7 +98,7 @@ pub(crate) struct DatabaseRoom {
     /// The store of `<npy@>` cells that name none.
     pub default_store: Option<String>,
     /// Connects and lists the schemas.
-    connect_job: Option<Request<(), Result<(Database, Vec<String>), String>>>,
+    connect_job: Option<ConnectRequest>,
     /// The open database.
     pub db: Option<Database>,
     /// Why it could not be opened.

@@ -278,7 +278,8 @@ fn rows_ui(open: &mut OpenTable, ui: &mut egui::Ui, commands: &mut Vec<Command>)
         };
         table = table.column(TableColumn::initial(width).at_least(40.0).clip(true));
     }
-    let mut seen = u64::MAX..0;
+    // The rows drawn this frame: (first, one past the last); none yet.
+    let mut seen: Option<(u64, u64)> = None;
     table
         .header(ROW_HEIGHT, |mut header| {
             for (column, attribute) in attributes.iter().enumerate() {
@@ -311,8 +312,10 @@ fn rows_ui(open: &mut OpenTable, ui: &mut egui::Ui, commands: &mut Vec<Command>)
         .body(|body| {
             body.rows(ROW_HEIGHT, total, |mut row| {
                 let index = row.index() as u64;
-                seen.start = seen.start.min(index);
-                seen.end = seen.end.max(index + 1);
+                seen = Some(match seen {
+                    Some((first, end)) => (first.min(index), end.max(index + 1)),
+                    None => (index, index + 1),
+                });
                 let Some(values) = open.row(index).map(|r| &r.values) else {
                     for _ in &attributes {
                         row.col(|ui| {
@@ -338,7 +341,7 @@ fn rows_ui(open: &mut OpenTable, ui: &mut egui::Ui, commands: &mut Vec<Command>)
                 }
             });
         });
-    if seen.start <= seen.end && seen.end > 0 {
-        open.visible = seen;
+    if let Some((first, end)) = seen {
+        open.visible = first..end;
     }
 }
