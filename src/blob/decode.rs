@@ -364,7 +364,7 @@ impl<'a> Parser<'a> {
                 elements: Vec::new(),
             }));
         }
-        let values = n.checked_mul(u64::from(nfields)).unwrap_or(u64::MAX);
+        let values = n.saturating_mul(u64::from(nfields));
         c.check_count(
             values,
             self.width.bytes() + 1,

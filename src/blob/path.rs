@@ -2,7 +2,7 @@
 //!
 //! A path is a list of segments: a field name for records and struct arrays (a struct array with more than one
 //! element takes its column-major element index first: `["1", "x"]`), an index for cells, object arrays, tuples,
-//! lists and sets (column-major for arrays), and for dicts the key when it is a `str` or an `int`, else `#i` for
+//! lists and sets (column-major for arrays), and for dicts the key when it is a `str` or an `int` (that fits an i128), else `#i` for
 //! the i-th pair.
 
 use super::array::BlobArray;
@@ -110,7 +110,7 @@ impl BlobValue {
 fn dict_label(key: &BlobValue) -> Option<String> {
     match key {
         BlobValue::Text(t) => Some(t.clone()),
-        BlobValue::Scalar(Scalar::Int(i)) => Some(i.to_string()),
+        BlobValue::Scalar(Scalar::Int(i)) => i.to_i128().map(|v| v.to_string()),
         _ => None,
     }
 }

@@ -155,16 +155,15 @@ impl BigInt {
     }
 }
 
-impl std::fmt::Display for BigInt {
-    /// Decimal, like Python's `str(int)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(v) = self.to_i128() {
-            return write!(f, "{v}");
-        }
-        // Magnitude as little-endian u32 limbs (two's complement negated for negatives).
-        let neg = self.negative();
+/// The most bytes printed in decimal: Python's default limit for `str(int)` is 4300 digits (about 1786 bytes), and
+/// the conversion is quadratic, so longer ints (up to 64 KiB in a blob) are printed in hexadecimal.
+const MAX_DECIMAL_BYTES: usize = 1786;
+
+impl BigInt {
+    /// The magnitude's bytes, little-endian (two's complement negated for negatives).
+    fn magnitude(&self) -> Vec<u8> {
         let mut bytes = self.le.clone();
-        if neg {
+        if self.negative() {
             let mut carry = true;
             for b in &mut bytes {
                 *b = !*b;
@@ -174,6 +173,30 @@ impl std::fmt::Display for BigInt {
                     carry = c;
                 }
             }
+        }
+        bytes
+    }
+}
+
+impl std::fmt::Display for BigInt {
+    /// Decimal, like Python's `str(int)`; past Python's 4300-digit limit, hexadecimal (`0x…`, `-0x…`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(v) = self.to_i128() {
+            return write!(f, "{v}");
+        }
+        let neg = self.negative();
+        let bytes = self.magnitude();
+        if bytes.len() > MAX_DECIMAL_BYTES {
+            let mut be: Vec<u8> = bytes.into_iter().rev().skip_while(|&b| b == 0).collect();
+            if be.is_empty() {
+                be.push(0);
+            }
+            let digits = hex::encode(&be);
+            let digits = digits
+                .strip_prefix('0')
+                .filter(|d| !d.is_empty())
+                .unwrap_or(&digits);
+            return write!(f, "{}0x{digits}", if neg { "-" } else { "" });
         }
         let mut limbs: Vec<u32> = bytes
             .chunks(4)
@@ -260,6 +283,16 @@ mod tests {
             BigInt::from_le_bytes(&b).to_string(),
             "170141183460469231731687303715884105728"
         );
+        // Past Python's 4300 digits: hexadecimal, quickly.
+        let mut b = vec![0u8; 65535];
+        b[65533] = 0x01; // 2**(8 * 65533)
+        let text = BigInt::from_le_bytes(&b).to_string();
+        assert_eq!((&text[..5], text.len()), ("0x100", 2 + 1 + 2 * 65533));
+        let b = vec![0xffu8; 65535]; // -1
+        assert_eq!(BigInt::from_le_bytes(&b).to_string(), "-1");
+        let mut b = vec![0u8; 65535];
+        b[65534] = 0x80; // -2**(8 * 65535 - 1)
+        assert!(BigInt::from_le_bytes(&b).to_string().starts_with("-0x8000"));
     }
 
     #[test]
