@@ -4,6 +4,7 @@
 //! nothing of the GUI; `cli` and `ui` call it, never the reverse (a UI test checks this).
 
 pub mod array;
+pub mod blob;
 pub mod cache;
 pub mod cli;
 pub mod config;

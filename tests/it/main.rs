@@ -7,6 +7,7 @@ mod s3_server;
 
 mod array;
 mod array_data;
+mod blob;
 mod cache;
 mod cli;
 mod common;
