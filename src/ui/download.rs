@@ -190,7 +190,8 @@ fn free_space(_dir: &Path) -> Option<u64> {
     None
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     #[test]
     fn free_space_of_a_folder_yet_to_be_made_is_measured_on_its_parent() {
