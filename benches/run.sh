@@ -6,7 +6,8 @@
 #   benches/run.sh            # everything
 #   benches/run.sh ls_local   # one comparison: ls_local, ls_s3, load_local_1gib, mmap_open_10gib,
 #                             # download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start,
-#                             # db (db rows vs DataJoint; listing from the database vs the store)
+#                             # db (db rows vs DataJoint; the window's first page and scrolling of a
+#                             # 100,000-row table; listing from the database vs the store)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name="${1:-}"
@@ -78,14 +79,14 @@ case "$name" in
   cold_start)
     run_cold_start ;;
   db|db_rows)
-    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" ;;
+    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$PWD/target/release/examples/bench_ui" ;;
   "")
     python3 benches/ls_headers.py --npyscope "$bin" --server "$server" --work "$work"
     python3 benches/array_access.py --bench "$access" --server "$server" --work "$work"
     run_decimate
     run_ui
     run_cold_start
-    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" ;;
+    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$PWD/target/release/examples/bench_ui" ;;
   *)
     echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start, db)" >&2
     exit 2 ;;
