@@ -317,7 +317,10 @@ fn database(project: &Path, schema: &str, table: &str, first_text: &str) -> anyh
         "db_first_page: {:.1} ms from the click on {table} to its first row drawn (budget 300 ms)",
         first_page.as_secs_f64() * 1e3
     );
-    println!("RESULT db_first_page_ms {:.3}", first_page.as_secs_f64() * 1e3);
+    println!(
+        "RESULT db_first_page_ms {:.3}",
+        first_page.as_secs_f64() * 1e3
+    );
     // Scroll down one wheel notch per frame over the rows; pages are read as they come into view.
     let rows = h
         .query_all_by_label(first_text)
@@ -341,7 +344,7 @@ fn database(project: &Path, schema: &str, table: &str, first_text: &str) -> anyh
     let drawn = h
         .query_all_by_label_contains("trace ")
         .filter_map(|n| n.accesskit_node().label().map(|l| l.to_string()))
-        .last()
+        .next_back()
         .unwrap_or_default();
     println!("db scroll: the last row drawn after {FRAMES} frames reads \"{drawn}\"");
     report("frame_db_scroll_100k", times);

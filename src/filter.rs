@@ -1418,7 +1418,10 @@ mod tests {
     #[test]
     fn single_metadata_conditions_for_other_back_ends() {
         let c = MetaCondition::parse("shape[-1] >= 3").ok().flatten();
-        assert_eq!(c.as_ref().map(MetaCondition::field), Some(MetaField::Axis(-1)));
+        assert_eq!(
+            c.as_ref().map(MetaCondition::field),
+            Some(MetaField::Axis(-1))
+        );
         assert_eq!(c.and_then(|c| c.comparison()), Some((">=", 3, 1)));
         let c = MetaCondition::parse("size>1.5kB").ok().flatten();
         assert_eq!(c.and_then(|c| c.comparison()), Some((">", 15000, 10)));

@@ -35,7 +35,11 @@ mod tests {
         let temp = temporary_beside(dir.path(), ".out").expect("a file");
         let target = dir.path().join("out.npy");
         temp.persist(&target).expect("persisted");
-        let mode = std::fs::metadata(&target).expect("metadata").permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&target)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777;
         // Whatever the umask, the group/other bits it allows are there (0600 had none); the
         // usual umask 022 gives 0644.
         let umask = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));

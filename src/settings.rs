@@ -563,7 +563,9 @@ mod tests {
         };
         let spec = saved("mysql", "db:3307").to_spec(None).expect("host:port");
         assert_eq!((spec.host.as_str(), spec.port), ("db", 3307));
-        let spec = saved("postgresql", "db").to_spec(None).expect("default port");
+        let spec = saved("postgresql", "db")
+            .to_spec(None)
+            .expect("default port");
         assert_eq!(spec.port, 5432);
         for (backend, host, says) in [
             ("oracle", "db", "backend"),
@@ -572,7 +574,10 @@ mod tests {
             ("mysql", "a b", "host"),
         ] {
             let err = saved(backend, host).to_spec(None).map(|_| ());
-            assert!(err.as_ref().is_err_and(|e| e.contains(says)), "{host}: {err:?}");
+            assert!(
+                err.as_ref().is_err_and(|e| e.contains(says)),
+                "{host}: {err:?}"
+            );
         }
     }
 

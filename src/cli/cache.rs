@@ -106,7 +106,11 @@ fn print_table(
         writeln!(
             out,
             "removed {leftovers} {} of interrupted downloads",
-            if leftovers == 1 { "leftover" } else { "leftovers" }
+            if leftovers == 1 {
+                "leftover"
+            } else {
+                "leftovers"
+            }
         )?;
     }
     Ok(())
@@ -201,15 +205,25 @@ mod tests {
             b"partial",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let cache = Cache::open_at(dir.path().to_path_buf(), 1 << 20).unwrap_or_else(|e| panic!("{e}"));
+        let cache =
+            Cache::open_at(dir.path().to_path_buf(), 1 << 20).unwrap_or_else(|e| panic!("{e}"));
         let mut out = Vec::new();
         run(&cache, &CacheAction::Ls { json: false }, &mut out).unwrap_or_else(|e| panic!("{e}"));
         let text = String::from_utf8_lossy(&out);
-        assert!(text.contains("removed 1 leftover of interrupted downloads"), "{text}");
+        assert!(
+            text.contains("removed 1 leftover of interrupted downloads"),
+            "{text}"
+        );
         out.clear();
         run(&cache, &CacheAction::Gc, &mut out).unwrap_or_else(|e| panic!("{e}"));
         let text = String::from_utf8_lossy(&out);
-        assert!(text.contains("and 1 leftover of interrupted downloads"), "{text}");
-        assert_eq!(std::fs::read_dir(dir.path()).map(|d| d.count()).ok(), Some(0));
+        assert!(
+            text.contains("and 1 leftover of interrupted downloads"),
+            "{text}"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).map(|d| d.count()).ok(),
+            Some(0)
+        );
     }
 }

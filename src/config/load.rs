@@ -231,8 +231,12 @@ fn build(
     };
     let names: Vec<&str> = raw.entries.keys().map(String::as_str).collect();
     let default_store = store_name_entry(raw.default, "default", &source_name, &names)?;
-    let filepath_default =
-        store_name_entry(raw.filepath_default, "filepath_default", &source_name, &names)?;
+    let filepath_default = store_name_entry(
+        raw.filepath_default,
+        "filepath_default",
+        &source_name,
+        &names,
+    )?;
     let stores = raw
         .entries
         .into_iter()

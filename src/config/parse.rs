@@ -242,7 +242,10 @@ fn check_endpoint(endpoint: &str, secure: bool) -> Result<(), String> {
     }
     let url = url::Url::parse(&endpoint_url(endpoint, secure)).map_err(|e| e.to_string())?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("the scheme must be http or https, not {}", url.scheme()));
+        return Err(format!(
+            "the scheme must be http or https, not {}",
+            url.scheme()
+        ));
     }
     match url.host() {
         None => return Err("there is no host".to_string()),

@@ -235,7 +235,10 @@ fn nbytes_expr(
         let Some(itemsize) = name.dtype.as_ref().and_then(DType::checked_itemsize) else {
             continue;
         };
-        cases.push(format!("WHEN {} THEN {itemsize}", filter.placeholder(backend)));
+        cases.push(format!(
+            "WHEN {} THEN {itemsize}",
+            filter.placeholder(backend)
+        ));
         filter.binds.push(Bind::Text(name.name.clone()));
         max_ndim = max_ndim.max(name.max_ndim);
     }
@@ -311,7 +314,12 @@ mod tests {
         };
         catalog.columns.insert(
             "waveform".into(),
-            vec![name("float32", 2), name("int64", 1), name("<U5", 1), name("nonsense", 3)],
+            vec![
+                name("float32", 2),
+                name("int64", 1),
+                name("<U5", 1),
+                name("nonsense", 3),
+            ],
         );
         let mut filter = SqlFilter::default();
         let c = condition("dtype:float");
@@ -328,6 +336,9 @@ mod tests {
         let sql = &filter.conditions[0];
         assert_eq!(sql.matches("WHEN").count(), 3, "{sql}");
         assert_eq!(sql.matches("COALESCE").count(), 2, "{sql}");
-        assert!(!sql.contains("nonsense"), "names are bound, not spliced: {sql}");
+        assert!(
+            !sql.contains("nonsense"),
+            "names are bound, not spliced: {sql}"
+        );
     }
 }

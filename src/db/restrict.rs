@@ -84,7 +84,9 @@ impl Term {
         let (column, rest) = match trimmed.split_once('.') {
             Some((column, rest))
                 if !column.is_empty()
-                    && column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                    && column
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
             {
                 (Some(column), rest)
             }
@@ -435,7 +437,10 @@ mod tests {
         );
         let t = value("session >= 3");
         assert_eq!(t.map(|t| (t.op, t.value)), Ok((Op::Ge, Some("3".into()))));
-        assert_eq!(value("note=\"a = b\"").map(|t| t.value), Ok(Some("a = b".into())));
+        assert_eq!(
+            value("note=\"a = b\"").map(|t| t.value),
+            Ok(Some("a = b".into()))
+        );
         assert_eq!(value("note=null").map(|t| t.value), Ok(None));
         assert_eq!(value("value=0.5").map(|t| t.attr), Ok("value".into()));
         for bad in ["", "noop", "=3", "a b=3", "x;drop=1", "a.b=3"] {
@@ -450,7 +455,10 @@ mod tests {
             _ => None,
         };
         let t = npy("waveform.shape[0] > 1000");
-        assert_eq!(t.as_ref().and_then(|t| t.column.as_deref()), Some("waveform"));
+        assert_eq!(
+            t.as_ref().and_then(|t| t.column.as_deref()),
+            Some("waveform")
+        );
         assert_eq!(
             t.map(|t| t.condition.field()),
             Some(crate::filter::MetaField::Axis(0))
@@ -458,10 +466,17 @@ mod tests {
         assert!(npy("dtype:float32").is_some_and(|t| t.column.is_none()));
         assert!(npy("size>1.5GB").is_some());
         // Malformed metadata terms say what the filter language expects.
-        let err = Term::parse("waveform.shape[x]>3").map(|_| ()).map_err(|e| e.to_string());
+        let err = Term::parse("waveform.shape[x]>3")
+            .map(|_| ())
+            .map_err(|e| e.to_string());
         assert!(err.as_ref().is_err_and(|e| e.contains("axis")), "{err:?}");
-        let err = Term::parse("dtype:float33").map(|_| ()).map_err(|e| e.to_string());
-        assert!(err.as_ref().is_err_and(|e| e.contains("unknown dtype")), "{err:?}");
+        let err = Term::parse("dtype:float33")
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(
+            err.as_ref().is_err_and(|e| e.contains("unknown dtype")),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -218,7 +218,7 @@ impl ConnectDatabaseDialog {
 
     /// Connect: the settings to connect with and to save, or `None` with the reason shown in
     /// the dialog.
-    pub(crate) fn to_connect(&mut self) -> Option<(DatabaseSpec, SavedDatabase)> {
+    pub(crate) fn connection(&mut self) -> Option<(DatabaseSpec, SavedDatabase)> {
         let result = self
             .saved()
             .and_then(|saved| Ok((saved.to_spec(self.password().as_ref())?, saved)));

@@ -199,7 +199,7 @@ impl DatabaseRoom {
             Some(ConnectAction::Cancel) => self.dialog = None,
             Some(ConnectAction::Test) => dialog.test_connection(cx.jobs()),
             Some(ConnectAction::Connect) => {
-                if let Some((spec, saved)) = dialog.to_connect() {
+                if let Some((spec, saved)) = dialog.connection() {
                     self.dialog = None;
                     cx.status.note(format!("Connecting to {}", spec.describe()));
                     let default_store = self.default_store.clone();
@@ -656,7 +656,12 @@ mod tests {
         assert!(split_terms("  ").is_empty());
         assert_eq!(
             split_terms("waveform.shape[0] > 1000 dtype: float32 size >1GB n=\"a b\""),
-            vec!["waveform.shape[0]>1000", "dtype:float32", "size>1GB", "n=\"a b\""]
+            vec![
+                "waveform.shape[0]>1000",
+                "dtype:float32",
+                "size>1GB",
+                "n=\"a b\""
+            ]
         );
     }
 }

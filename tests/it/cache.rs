@@ -519,7 +519,10 @@ fn a_killed_download_is_a_leftover_at_once_a_live_one_stays() {
         .expect("the lock");
     assert_eq!(line.trim(), "locked");
     let cache = Cache::open_at(dir.path().to_path_buf(), 1 << 30).expect("open");
-    assert!(!killed.exists(), "the killed download's file is removed at open");
+    assert!(
+        !killed.exists(),
+        "the killed download's file is removed at open"
+    );
     assert!(live.exists(), "a live download's file stays");
     let report = cache.gc().expect("gc");
     assert_eq!(report.leftovers, 1, "gc counts what the open removed");
@@ -527,7 +530,10 @@ fn a_killed_download_is_a_leftover_at_once_a_live_one_stays() {
     writer.kill().expect("kill");
     writer.wait().expect("wait");
     let report = cache.gc().expect("gc");
-    assert_eq!(report.leftovers, 1, "the writer is gone: its file goes at once");
+    assert_eq!(
+        report.leftovers, 1,
+        "the writer is gone: its file goes at once"
+    );
     assert!(!live.exists());
 }
 

@@ -60,7 +60,11 @@ fn files_written_with_output_follow_the_umask() {
         work.path(),
         &["get", &source.to_string_lossy(), "-o", "out.npy"],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mode = std::fs::metadata(work.path().join("out.npy"))
         .expect("the output")
         .permissions()

@@ -735,7 +735,10 @@ fn default_must_name_a_configured_store() -> TestResult {
             json!({"protocol": "file", "location": "/x"}),
             "stores.default must be the name of a store (a string), not an object",
         ),
-        (json!(7), "stores.default must be the name of a store (a string), not a number"),
+        (
+            json!(7),
+            "stores.default must be the name of a store (a string), not a number",
+        ),
         (
             json!("mian"),
             "stores.default names \"mian\", which is not configured (stores: main)",
@@ -751,7 +754,8 @@ fn default_must_name_a_configured_store() -> TestResult {
         assert!(text.contains("datajoint.json"), "names the file: {text}");
     }
     // Unset, null and empty mean no default.
-    let (_fx, config) = load_stores(json!({"default": "", "main": {"protocol": "file", "location": "/x"}}))?;
+    let (_fx, config) =
+        load_stores(json!({"default": "", "main": {"protocol": "file", "location": "/x"}}))?;
     assert_eq!(config.default_store, None);
     Ok(())
 }

@@ -64,7 +64,10 @@ fn no_credentials_means_anonymous_requests_and_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no credentials found"), "{err}");
     assert!(err.contains("store \"lab\""), "{err}");
-    assert!(err.contains("AWS_ACCESS_KEY_ID"), "says where it looked: {err}");
+    assert!(
+        err.contains("AWS_ACCESS_KEY_ID"),
+        "says where it looked: {err}"
+    );
     assert!(
         !was_asked(&metadata, Duration::from_millis(100)),
         "the instance-metadata service was asked without opting in"

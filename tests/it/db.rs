@@ -467,10 +467,16 @@ fn restriction_by_npy_metadata_in_the_filter_language() {
         let b = server.backend;
         let rows = count(&["waveform.shape[0] > 1600"]);
         assert_eq!(rows.len(), 4, "{b:?}");
-        assert!(rows.iter().all(|r| r["attributes"]["waveform"]["shape"][0]
-            .as_u64()
-            .is_some_and(|n| n > 1600)));
-        assert_eq!(count(&["waveform.shape[-1]=4", "waveform.ndim=2"]).len(), 6, "{b:?}");
+        assert!(rows.iter().all(|r| {
+            r["attributes"]["waveform"]["shape"][0]
+                .as_u64()
+                .is_some_and(|n| n > 1600)
+        }));
+        assert_eq!(
+            count(&["waveform.shape[-1]=4", "waveform.ndim=2"]).len(),
+            6,
+            "{b:?}"
+        );
         assert_eq!(count(&["waveform.shape[2]>0"]).len(), 0, "{b:?}");
         assert_eq!(count(&["spikes.len=17"]).len(), 6, "{b:?}");
         assert_eq!(count(&["spikes.dtype:int64"]).len(), 6, "{b:?}");
@@ -479,7 +485,10 @@ fn restriction_by_npy_metadata_in_the_filter_language() {
         // nbytes = 16 n: > 40 kB only for n = 3000; size < 30000 B only for n = 1500.
         let big = count(&["waveform.nbytes>40kB"]);
         assert_eq!(big.len(), 2, "{b:?}");
-        assert!(big.iter().all(|r| r["attributes"]["waveform"]["nbytes"] == 48000));
+        assert!(
+            big.iter()
+                .all(|r| r["attributes"]["waveform"]["nbytes"] == 48000)
+        );
         assert_eq!(count(&["waveform.size < 30000B"]).len(), 2, "{b:?}");
         assert_eq!(count(&["waveform.nbytes=1.5kB"]).len(), 0, "{b:?}");
         // With value terms, ANDed.
@@ -488,18 +497,37 @@ fn restriction_by_npy_metadata_in_the_filter_language() {
         // Without a column on a table with two <npy@> columns: the message names them.
         let out = run(npyscope(
             project.path(),
-            &["db", "rows", "npyscope_test.Recording", "--where", "shape[0]>1"],
+            &[
+                "db",
+                "rows",
+                "npyscope_test.Recording",
+                "--where",
+                "shape[0]>1",
+            ],
         ));
         assert!(!out.status.success());
         let err = stderr(&out);
-        assert!(err.contains("waveform, spikes") || err.contains("spikes, waveform"), "{err}");
+        assert!(
+            err.contains("waveform, spikes") || err.contains("spikes, waveform"),
+            "{err}"
+        );
         assert!(err.contains(".shape[0]>1"), "{err}");
         // A column that is not <npy@>.
         let out = run(npyscope(
             project.path(),
-            &["db", "rows", "npyscope_test.Recording", "--where", "small.ndim=2"],
+            &[
+                "db",
+                "rows",
+                "npyscope_test.Recording",
+                "--where",
+                "small.ndim=2",
+            ],
         ));
-        assert!(stderr(&out).contains("not an <npy@> column"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not an <npy@> column"),
+            "{}",
+            stderr(&out)
+        );
         // db get picks its one row by metadata too.
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("w.npy");

@@ -161,7 +161,9 @@ fn a_database_connected_in_the_dialog_is_kept_without_its_password() {
             has_label(h, "Connect to database…") && has_label(h, "No jobs running")
         });
         harness.get_by_label("Connect to database…").click();
-        step_until(&mut harness, "the dialog", |h| has_label(h, "Test connection"));
+        step_until(&mut harness, "the dialog", |h| {
+            has_label(h, "Test connection")
+        });
         type_into(&mut harness, "Host:", "127.0.0.1");
         type_into(&mut harness, "Port:", &server.port.to_string());
         type_into(&mut harness, "User:", &server.user);
@@ -172,8 +174,7 @@ fn a_database_connected_in_the_dialog_is_kept_without_its_password() {
         );
         harness.get_by_label("Test connection").click();
         step_until(&mut harness, "the test's answer", |h| {
-            has_label_containing(h, "Connected (")
-                && has_label_containing(h, "DataJoint schema")
+            has_label_containing(h, "Connected (") && has_label_containing(h, "DataJoint schema")
         });
         harness.check_accessibility();
         harness.get_by_label("Connect").click();
