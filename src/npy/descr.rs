@@ -306,7 +306,7 @@ mod tests {
         );
         for bad in [
             "[('a', '<f8'), ('a', '<i4')]",
-            "[('', '<f8')]",
+            "[('', '<f8'), ('', '<i4')]",
             "[('a',)]",
             "[('a', '<f8', (-1,))]",
             "[(1, '<f8')]",
@@ -315,6 +315,22 @@ mod tests {
         ] {
             assert_eq!(d(bad).unwrap_err().kind(), "descr", "{bad}");
         }
+    }
+
+    #[test]
+    fn an_empty_name_is_a_field_as_in_numpy() {
+        // numpy's descr_to_dtype([('a', '<i4'), ('', '<i4'), ('b', '<i4')]) keeps the '' field.
+        let t = d("[('a', '<i4'), ('', '<i4'), ('b', '<i4')]").expect("numpy reads it");
+        let DType::Structured(f) = &t else {
+            panic!("{t:?}")
+        };
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[1].name, "");
+        assert!(!f[1].is_padding());
+        assert_eq!(
+            t.descr_literal(),
+            "[('a', '<i4'), ('', '<i4'), ('b', '<i4')]"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::dialog::{Footer, FooterClick, text_row};
 use super::requests::{JobRow, Request, cancel_if, take_done};
 use crate::config::{Secret, StoreSpec};
 use crate::jobs::{JobError, Jobs};
@@ -289,73 +290,22 @@ impl AddStoreDialog {
                     }
                 }
             });
-        ui.add_space(6.0);
-        match &self.test_result {
-            _ if self.test_job.is_some() => {
-                ui.label("Testing…");
-            }
-            Some(Ok(text)) => {
-                ui.label(text);
-            }
-            Some(Err(err)) => {
-                ui.add(
-                    egui::Label::new(egui::RichText::new(err).color(ui.visuals().error_fg_color))
-                        .wrap(),
-                );
-            }
+        let footer = Footer {
+            testing: self.test_job.is_some(),
+            test_result: self.test_result.as_ref(),
+            error: self.error.as_deref(),
+            test_hover: "Open the store and list its top level",
+            confirm: (
+                "Add",
+                "Add the store to the stores panel and to npyscope's settings",
+            ),
+        };
+        match footer.ui(ui) {
+            Some(FooterClick::Test) => action = Some(DialogAction::Test),
+            Some(FooterClick::Confirm) => action = Some(DialogAction::Add),
+            Some(FooterClick::Cancel) => action = Some(DialogAction::Cancel),
             None => {}
-        }
-        if let Some(err) = &self.error {
-            ui.add(
-                egui::Label::new(egui::RichText::new(err).color(ui.visuals().error_fg_color))
-                    .wrap(),
-            );
-        }
-        ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(
-                    self.test_job.is_none(),
-                    egui::Button::new("Test connection"),
-                )
-                .on_hover_text("Open the store and list its top level")
-                .clicked()
-            {
-                action = Some(DialogAction::Test);
-            }
-            if ui
-                .button("Add")
-                .on_hover_text("Add the store to the stores panel and to npyscope's settings")
-                .clicked()
-            {
-                action = Some(DialogAction::Add);
-            }
-            if ui.button("Cancel").clicked() {
-                action = Some(DialogAction::Cancel);
-            }
-        });
-        if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-            action = Some(DialogAction::Cancel);
         }
         action
     }
-}
-
-/// One labelled text field of the grid (the label names the field for screen readers).
-pub(crate) fn text_row(
-    ui: &mut egui::Ui,
-    label: &str,
-    value: &mut String,
-    hint: &str,
-    password: bool,
-) {
-    let label = ui.label(label);
-    ui.add(
-        egui::TextEdit::singleline(value)
-            .hint_text(hint)
-            .password(password)
-            .desired_width(300.0),
-    )
-    .labelled_by(label.id);
-    ui.end_row();
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::add_store::text_row;
+use super::dialog::{Footer, FooterClick, text_row};
 use super::requests::{JobRow, Request, cancel_if, take_done};
 use crate::config::{DatabaseSpec, DbBackend, Secret};
 use crate::db::{self, Database};
@@ -284,51 +284,21 @@ impl ConnectDatabaseDialog {
                     .labelled_by(label.id);
                 ui.end_row();
             });
-        ui.add_space(6.0);
-        let error_text = |ui: &mut egui::Ui, text: &str| {
-            ui.add(
-                egui::Label::new(egui::RichText::new(text).color(ui.visuals().error_fg_color))
-                    .wrap(),
-            );
+        let footer = Footer {
+            testing: self.test_job.is_some(),
+            test_result: self.test_result.as_ref(),
+            error: self.error.as_deref(),
+            test_hover: "Connect and count the DataJoint schemas",
+            confirm: (
+                "Connect",
+                "Show the database beside the stores and keep it in the settings",
+            ),
         };
-        match &self.test_result {
-            _ if self.test_job.is_some() => {
-                ui.label("Testing…");
-            }
-            Some(Ok(text)) => {
-                ui.label(text);
-            }
-            Some(Err(err)) => error_text(ui, err),
+        match footer.ui(ui) {
+            Some(FooterClick::Test) => action = Some(ConnectAction::Test),
+            Some(FooterClick::Confirm) => action = Some(ConnectAction::Connect),
+            Some(FooterClick::Cancel) => action = Some(ConnectAction::Cancel),
             None => {}
-        }
-        if let Some(err) = &self.error {
-            error_text(ui, err);
-        }
-        ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(
-                    self.test_job.is_none(),
-                    egui::Button::new("Test connection"),
-                )
-                .on_hover_text("Connect and count the DataJoint schemas")
-                .clicked()
-            {
-                action = Some(ConnectAction::Test);
-            }
-            if ui
-                .button("Connect")
-                .on_hover_text("Show the database beside the stores and keep it in the settings")
-                .clicked()
-            {
-                action = Some(ConnectAction::Connect);
-            }
-            if ui.button("Cancel").clicked() {
-                action = Some(ConnectAction::Cancel);
-            }
-        });
-        if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-            action = Some(ConnectAction::Cancel);
         }
         action
     }

@@ -28,6 +28,7 @@ mod database;
 mod database_ui;
 mod datajoint;
 mod datajoint_ui;
+mod dialog;
 mod download;
 mod format;
 mod headers;
