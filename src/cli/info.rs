@@ -91,7 +91,7 @@ pub async fn run(
     match &entry.format {
         Format::Blob(Some(header)) => {
             let compression = match &header.compression {
-                Some(c) => format!(", zlib-compressed ({} bytes inflated)", c.uncompressed_len),
+                Some(c) => format!(", zlib-compressed, {} bytes inflated", c.uncompressed_len),
                 None => String::new(),
             };
             rows.push((

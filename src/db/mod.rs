@@ -8,6 +8,7 @@
 //! text in the `SELECT` (bytes columns give their length and first bytes), so one decoder serves
 //! both servers and every column type. Nothing here knows of the window.
 
+mod blob_cells;
 mod catalog;
 mod connect;
 mod error;
@@ -16,6 +17,7 @@ mod restrict;
 mod rows;
 mod value;
 
+pub use blob_cells::{fetch_cell_bytes, read_blob_headers};
 pub use catalog::{
     Attribute, Codec, Table, Tier, ValueKind, class_name, parse_codec, parse_table_name,
     split_type_comment,
@@ -28,7 +30,7 @@ pub use error::DbError;
 pub use introspect::{count_rows, find_table, list_schemas, load_schema, quote, quote_table};
 pub use restrict::{Op, Term};
 pub use rows::{DbRow, Order, PAGE_ROWS, PageStart, RowQuery, count_matching, fetch_page};
-pub use value::{BYTES_HEAD, CellJson, CellValue, NpyCell, StoredCell};
+pub use value::{BYTES_HEAD, BlobShape, CellJson, CellValue, NpyCell, StoredCell};
 
 /// `SCHEMA.TABLE` split at the first dot (a part table's class name `Master.Part` keeps its
 /// own dot in the table half).

@@ -314,6 +314,12 @@ impl Store {
         if is_npy(&object.path) {
             return (Format::Npy, self.read_npy_header(object).await);
         }
+        if object.size == 0 {
+            let Classified::Known(format, meta) = classify(&[], 0) else {
+                return self.context.endless_header(&object.path, 0);
+            };
+            return self.context.classified(&object.path, format, meta);
+        }
         let mut len = probe_len(object.size);
         for _ in 0..MAX_BLOB_READS {
             let bytes = match self.read_range(&object.path, 0..len).await {
