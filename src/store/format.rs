@@ -75,7 +75,7 @@ impl Format {
             format if !format.data_in_place() => {
                 Some("its stored bytes are converted when read (complex parts or MATLAB chars)")
             }
-            _ if meta.data_offset % meta.itemsize.max(1) != 0 => {
+            _ if !meta.data_offset.is_multiple_of(meta.itemsize.max(1)) => {
                 Some("its data is not aligned to its item size in the blob")
             }
             _ => None,
