@@ -21,7 +21,8 @@ pub async fn run(
     if json {
         writeln!(out, "{}", entry.to_json())?;
         return match entry.meta {
-            Ok(_) => Ok(()),
+            // An attachment or raw object holds no array; its record says what it is.
+            Ok(_) | Err(store::StoreError::NotArray { .. }) => Ok(()),
             Err(err) => Err(err.into()),
         };
     }
