@@ -2,7 +2,12 @@
 table's arrays from the database against the header-only scan of the same files (local and on
 the loopback S3 test server).
 
-usage: python3 db_rows.py --npyscope BIN --server S3BIN --work DIR [--rows 100000] [--files 2000]
+usage: python3 db_rows.py --npyscope BIN --server S3BIN --work DIR [--ui BENCH_UI] [--rows 100000]
+                          [--files 2000]
+
+With --ui (the `bench_ui` example), the window is timed on the 100,000-row table too: from the
+click on the table to its first row drawn, against DataJoint's `to_dicts(limit=1000)` of the same
+first page, then the frame times while its rows scroll (pages read as they come into view).
 
 A PostgreSQL server is started by tests/db/fixture.py (the tests' fixture). The 100,000-row
 table's `<npy@>` cells are inserted with SQL as the exact JSON DataJoint writes
@@ -51,6 +56,7 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--files", type=int, default=2000)
+    p.add_argument("--ui", help="the bench_ui example: also time the window on the big table")
     args = p.parse_args()
     args.npyscope, args.server, args.work = (os.path.abspath(a) for a in (args.npyscope, args.server, args.work))
     os.makedirs(args.work, exist_ok=True)
@@ -134,6 +140,26 @@ def main():
           f"{statistics.median(ours):.2f} s (whole process: start, connect, catalog, JSON to a pipe), DataJoint "
           f"to_dicts() {statistics.median(peer):.2f} s (in-process, connected)")
     print(f"db_rows: ours {o:,.0f} rows/s, peer {q:,.0f} rows/s, ratio {o / q:.2f}")
+
+    if args.ui:
+        ui = subprocess.run([os.path.abspath(args.ui), "database", project, "npyscope_bench", "Trace · manual", "trace 0"],
+                            env=env, stdout=subprocess.PIPE, text=True, check=True).stdout
+        ours_ms = None
+        for line in ui.splitlines():
+            if line.startswith("RESULT db_first_page_ms "):
+                ours_ms = float(line.split()[-1])
+            else:
+                print(line)
+        peer = []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            page = Trace.to_dicts(order_by="KEY", limit=1000)
+            peer.append(time.perf_counter() - start)
+            assert len(page) == 1000
+        peer_ms = statistics.median(peer) * 1e3
+        print(f"db_first_page: ours {ours_ms:.1f} ms (click to first row drawn in the window, budget 300 ms), "
+              f"peer {peer_ms:.1f} ms (DataJoint to_dicts(limit=1000), in-process, connected), "
+              f"ratio {peer_ms / ours_ms:.2f}")
 
     # A table's arrays with shape, dtype and size: from the database, or from the store's headers.
     arrays = 2 * args.files

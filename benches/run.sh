@@ -6,7 +6,8 @@
 #   benches/run.sh            # everything
 #   benches/run.sh ls_local   # one comparison: ls_local, ls_s3, load_local_1gib, mmap_open_10gib,
 #                             # download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start,
-#                             # db (db rows vs DataJoint; listing from the database vs the store),
+#                             # db (db rows vs DataJoint; the window's first page and scrolling of a
+#                             # 100,000-row table; listing from the database vs the store),
 #                             # blob (blob_decode_256mib, ls_hash_10000: DataJoint blobs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,7 +82,7 @@ case "$name" in
   cold_start)
     run_cold_start ;;
   db|db_rows)
-    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" ;;
+    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$target/release/examples/bench_ui" ;;
   blob|blob_decode_256mib|ls_hash_10000)
     python3 -c "import datajoint" 2>/dev/null || python3 -m pip install --quiet datajoint
     only=""; [ "$name" = blob ] || only="--only $name"
@@ -92,7 +93,7 @@ case "$name" in
     run_decimate
     run_ui
     run_cold_start
-    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work"
+    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$target/release/examples/bench_ui"
     python3 benches/blobs.py --npyscope "$bin" --bench "$blob" --work "$work" ;;
   *)
     echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start, db, blob)" >&2

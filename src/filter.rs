@@ -727,6 +727,85 @@ fn bad_operator(term: String, key: Key) -> FilterError {
     }
 }
 
+/// What a metadata condition looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaField {
+    /// `dtype:…` / `dtype!=…`.
+    Dtype,
+    /// `ndim`.
+    Ndim,
+    /// `len` (the first axis).
+    Len,
+    /// `shape[i]`; negative counts from the end.
+    Axis(i64),
+    /// `size` (the object's bytes).
+    Size,
+    /// `nbytes` (the data's bytes).
+    Nbytes,
+}
+
+/// One metadata term of the filter language (`shape[0]>1000`, `dtype:float32`, `size>1GB`), for
+/// a back end that evaluates it itself: the database turns it into SQL on the `<npy@>` JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetaCondition(Term);
+
+impl MetaCondition {
+    /// Parses `text` when it is exactly one metadata term; `Ok(None)` when it is not one (plain
+    /// text, or several terms); an error when it starts like one but is malformed.
+    pub fn parse(text: &str) -> Result<Option<MetaCondition>, FilterError> {
+        let mut cursor = Cursor { src: text, pos: 0 };
+        cursor.skip_ws();
+        let start = cursor.pos;
+        let Some((key, index)) = cursor.key() else {
+            return Ok(None);
+        };
+        let term = cursor.metadata_term(start, key, index)?;
+        cursor.skip_ws();
+        Ok(cursor.rest().is_empty().then_some(MetaCondition(term)))
+    }
+
+    /// What the condition looks at.
+    pub fn field(&self) -> MetaField {
+        match &self.0 {
+            Term::Compare { field, .. } => match field {
+                NumField::Ndim => MetaField::Ndim,
+                NumField::Len => MetaField::Len,
+                NumField::Axis(i) => MetaField::Axis(*i),
+                NumField::Size => MetaField::Size,
+                NumField::Nbytes => MetaField::Nbytes,
+            },
+            _ => MetaField::Dtype,
+        }
+    }
+
+    /// For a `dtype` condition: whether it holds for `dtype`.
+    pub fn dtype_holds(&self, dtype: &DType) -> bool {
+        match &self.0 {
+            Term::Dtype { negate, spec } => spec.matches(dtype) != *negate,
+            _ => false,
+        }
+    }
+
+    /// For a number condition: the comparison (`=`, `<>`, `<`, `<=`, `>`, `>=`) and the value as
+    /// numerator and denominator (`1.5kB` is 1500/1; `0.5B` is 5/10).
+    pub fn comparison(&self) -> Option<(&'static str, u128, u128)> {
+        match &self.0 {
+            Term::Compare { op, value, .. } => {
+                let symbol = match op {
+                    Op::Eq => "=",
+                    Op::Ne => "<>",
+                    Op::Lt => "<",
+                    Op::Le => "<=",
+                    Op::Gt => ">",
+                    Op::Ge => ">=",
+                };
+                Some((symbol, value.num, value.den))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1334,5 +1413,31 @@ mod tests {
         ] {
             assert!(HELP.contains(key), "{key}");
         }
+    }
+
+    #[test]
+    fn single_metadata_conditions_for_other_back_ends() {
+        let c = MetaCondition::parse("shape[-1] >= 3").ok().flatten();
+        assert_eq!(
+            c.as_ref().map(MetaCondition::field),
+            Some(MetaField::Axis(-1))
+        );
+        assert_eq!(c.and_then(|c| c.comparison()), Some((">=", 3, 1)));
+        let c = MetaCondition::parse("size>1.5kB").ok().flatten();
+        assert_eq!(c.and_then(|c| c.comparison()), Some((">", 15000, 10)));
+        let c = MetaCondition::parse("dtype!=float").ok().flatten();
+        let f32 = crate::npy::dtype_from_numpy_name("float32").ok();
+        let i64 = crate::npy::dtype_from_numpy_name("int64").ok();
+        assert_eq!(
+            c.map(|c| (
+                f32.as_ref().is_some_and(|d| c.dtype_holds(d)),
+                i64.as_ref().is_some_and(|d| c.dtype_holds(d))
+            )),
+            Some((false, true))
+        );
+        // Not one metadata term: plain text, or two terms.
+        assert_eq!(MetaCondition::parse("waveform"), Ok(None));
+        assert_eq!(MetaCondition::parse("ndim=2 len>3"), Ok(None));
+        assert!(MetaCondition::parse("shape[x]>3").is_err());
     }
 }

@@ -14,6 +14,7 @@ pub mod display;
 pub mod filter;
 pub mod jobs;
 pub mod npy;
+pub mod output;
 pub mod settings;
 pub mod signal;
 pub mod store;

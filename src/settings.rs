@@ -1,8 +1,9 @@
-//! The app's own settings (stores added in the window, download threshold), kept in the config folder.
+//! The app's own settings (stores added in the window, the database connected there, the
+//! download threshold), kept in the config folder.
 //!
 //! One JSON file, `settings.json`, in the platform's config folder for npyscope (e.g.
 //! `~/.config/npyscope`). It is written to a temporary file and renamed over the old one, with
-//! mode 0600 (folder 0700) on unix, because it may hold an S3 secret key the user asked to keep.
+//! mode 0600 (folder 0700) on unix, because it may hold an S3 secret key or a database password the user asked to keep.
 
 use std::fmt;
 use std::fs;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
-use crate::config::{Origin, Secret, StoreSpec};
+use crate::config::{DatabaseSpec, DbBackend, Origin, Secret, StoreSpec};
 
 /// Name of the settings file inside the settings folder.
 pub const SETTINGS_FILENAME: &str = "settings.json";
@@ -213,12 +214,135 @@ impl SavedStore {
     }
 }
 
+/// The database the user connected to in the window ("Connect to database…"). The password is
+/// kept here (and in the file) only when the user asked for it; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedDatabase {
+    /// `postgresql` or `mysql`, as in `datajoint.json`.
+    pub backend: String,
+    /// Server host name or address.
+    pub host: String,
+    /// Server port; `None` for the backend's usual port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// User name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    /// The PostgreSQL database holding the schemas (empty: `postgres`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// TLS as DataJoint's `use_tls`: `None` tries TLS then plain; `true` requires it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub use_tls: Option<bool>,
+    /// The password: saved only when the user ticked "Remember password".
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_secret",
+        deserialize_with = "de_secret"
+    )]
+    pub password: Option<Secret>,
+    /// A password was typed but not remembered: ask for it before connecting.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ask_password: bool,
+}
+
+impl Default for SavedDatabase {
+    fn default() -> Self {
+        SavedDatabase {
+            backend: DbBackend::PostgreSql.name().to_string(),
+            host: String::new(),
+            port: None,
+            user: String::new(),
+            name: String::new(),
+            use_tls: None,
+            password: None,
+            ask_password: false,
+        }
+    }
+}
+
+impl fmt::Debug for SavedDatabase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SavedDatabase")
+            .field("backend", &self.backend)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("name", &self.name)
+            .field("use_tls", &self.use_tls)
+            .field("password", &self.password)
+            .field("ask_password", &self.ask_password)
+            .finish()
+    }
+}
+
+impl SavedDatabase {
+    /// The connection settings; `session_password` fills a password that was not saved.
+    /// A `host:port` host gives the port, as in `datajoint.json`.
+    pub fn to_spec(&self, session_password: Option<&Secret>) -> Result<DatabaseSpec, String> {
+        let backend = DbBackend::parse(&self.backend).ok_or_else(|| {
+            format!(
+                "database backend \"{}\" is not postgresql or mysql",
+                self.backend
+            )
+        })?;
+        let host = self.host.trim();
+        let (host, port) = match (host.rsplit_once(':'), self.port) {
+            (Some((h, p)), None) if !h.is_empty() && !h.contains(':') => {
+                let port = p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    format!("database host \"{host}\": \"{p}\" is not a port (1–65535)")
+                })?;
+                (h, Some(port))
+            }
+            _ => (host, self.port),
+        };
+        if host.is_empty() {
+            return Err("the database needs a host: enter its name or address".to_string());
+        }
+        if host.chars().any(|c| c.is_whitespace() || c == '/') {
+            return Err(format!(
+                "database host \"{host}\" is not a host name or address"
+            ));
+        }
+        let mut spec = DatabaseSpec::new(backend, host, port);
+        let user = self.user.trim();
+        spec.user = (!user.is_empty()).then(|| user.to_string());
+        spec.password = self.password.clone().or_else(|| session_password.cloned());
+        if !self.name.trim().is_empty() {
+            spec.name = self.name.trim().to_string();
+        }
+        spec.use_tls = self.use_tls;
+        Ok(spec)
+    }
+
+    /// The settings of `spec` as they would be saved, the password only when `remember`.
+    pub fn from_spec(spec: &DatabaseSpec, remember: bool) -> SavedDatabase {
+        SavedDatabase {
+            backend: spec.backend.name().to_string(),
+            host: spec.host.clone(),
+            port: (spec.port != spec.backend.default_port()).then_some(spec.port),
+            user: spec.user.clone().unwrap_or_default(),
+            name: match spec.backend {
+                DbBackend::PostgreSql if spec.name != "postgres" => spec.name.clone(),
+                _ => String::new(),
+            },
+            use_tls: spec.use_tls,
+            password: spec.password.clone().filter(|_| remember),
+            ask_password: spec.password.is_some() && !remember,
+        }
+    }
+}
+
 /// npyscope's own settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Stores the user added in the window, in the order they were added.
     pub stores: Vec<SavedStore>,
+    /// The database connected in the window, used when `datajoint.json` names none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<SavedDatabase>,
     /// Loading or mapping a remote array bigger than this asks first.
     pub confirm_download_bytes: u64,
 }
@@ -227,6 +351,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             stores: Vec::new(),
+            database: None,
             confirm_download_bytes: DEFAULT_CONFIRM_DOWNLOAD_BYTES,
         }
     }
@@ -361,6 +486,7 @@ mod tests {
                 },
                 s3_store(true),
             ],
+            database: None,
             confirm_download_bytes: 12345,
         };
         settings.save(dir.path()).expect("saved");
@@ -396,6 +522,63 @@ mod tests {
         settings.save(dir.path()).expect("saved");
         let text = fs::read_to_string(Settings::file(dir.path())).expect("the file");
         assert!(text.contains("wJalrXUtnFEMI-top-secret"));
+    }
+
+    #[test]
+    fn database_password_is_saved_only_when_asked() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut spec = DatabaseSpec::new(DbBackend::PostgreSql, "db.lab.org", Some(5433));
+        spec.user = Some("alice".into());
+        spec.password = Some(Secret::new("pg-top-secret"));
+        spec.name = "pipeline".into();
+        for remember in [false, true] {
+            let settings = Settings {
+                database: Some(SavedDatabase::from_spec(&spec, remember)),
+                ..Settings::default()
+            };
+            settings.save(dir.path()).expect("saved");
+            let text = fs::read_to_string(Settings::file(dir.path())).expect("the file");
+            assert_eq!(text.contains("pg-top-secret"), remember, "{text}");
+            let back = Settings::load(dir.path()).expect("read back");
+            let saved = back.database.expect("the database");
+            assert_eq!(saved.ask_password, !remember);
+            assert!(!format!("{saved:?}").contains("pg-top-secret"));
+            let again = saved
+                .to_spec(Some(&Secret::new("pg-top-secret")))
+                .expect("a spec");
+            assert_eq!(again, {
+                let mut want = spec.clone();
+                want.sources = again.sources.clone();
+                want
+            });
+        }
+    }
+
+    #[test]
+    fn saved_database_checks_host_port_and_backend() {
+        let saved = |backend: &str, host: &str| SavedDatabase {
+            backend: backend.into(),
+            host: host.into(),
+            ..SavedDatabase::default()
+        };
+        let spec = saved("mysql", "db:3307").to_spec(None).expect("host:port");
+        assert_eq!((spec.host.as_str(), spec.port), ("db", 3307));
+        let spec = saved("postgresql", "db")
+            .to_spec(None)
+            .expect("default port");
+        assert_eq!(spec.port, 5432);
+        for (backend, host, says) in [
+            ("oracle", "db", "backend"),
+            ("mysql", "", "host"),
+            ("mysql", "db:99999", "port"),
+            ("mysql", "a b", "host"),
+        ] {
+            let err = saved(backend, host).to_spec(None).map(|_| ());
+            assert!(
+                err.as_ref().is_err_and(|e| e.contains(says)),
+                "{host}: {err:?}"
+            );
+        }
     }
 
     #[test]

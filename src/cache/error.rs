@@ -198,6 +198,15 @@ fn duplicate_store_error(err: &StoreError) -> StoreError {
             what: what.clone(),
             detail: detail.clone(),
         },
+        StoreError::NoCredentials {
+            store,
+            what,
+            looked_in,
+        } => StoreError::NoCredentials {
+            store: store.clone(),
+            what: what.clone(),
+            looked_in: looked_in.clone(),
+        },
         StoreError::Request {
             store,
             operation,

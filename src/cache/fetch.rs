@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use super::flight::{Flight, Outcome, Waiter};
 use super::folder::{Cache, Inner, in_place};
 use super::naming::{self, DATA_EXT, RECORD_EXT};
-use super::pin::{self, CachedFile, TempFile};
+use super::pin::{CachedFile, TempFile};
 use super::record::{self, EntryRecord};
 use super::{CacheError, error::is_disk_full};
 use crate::jobs::{CancellationToken, Progress};
@@ -255,7 +255,6 @@ impl FlightTask {
         let temp = TempFile::create(&dir, &self.key, DATA_EXT)
             .map_err(|e| self.write_error("create a file", e))?;
         // Locked before it has its final name, so no eviction can take it while committing.
-        pin::lock_shared(temp.file());
         temp.file()
             .set_len(size)
             .map_err(|e| self.write_error("size a file", e))?;

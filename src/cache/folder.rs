@@ -20,10 +20,11 @@ use super::pin::{self, CachedFile, PinTable};
 use super::record::{self, CacheEntry, EntryRecord};
 use crate::store::{ObjectInfo, Store};
 
-/// A temporary file of a live process is stale after this long without a write.
+/// Where file locks do not work: a temporary file of a live process is stale after this long
+/// without a write.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
-/// A temporary file of a process that is gone is stale after this long (a grace period for
-/// processes this one cannot see, e.g. in another container sharing the folder).
+/// Where file locks do not work: a temporary file of a process that is gone is stale after
+/// this long (a grace period for processes this one cannot see, e.g. in another container).
 const ORPHAN_TEMP_AGE: Duration = Duration::from_secs(60);
 
 /// The on-disk cache of remote `.npy` objects: one complete copy per object under a hashed
@@ -42,6 +43,9 @@ pub(crate) struct Inner {
     pub(crate) pins: Arc<PinTable>,
     /// Downloads in progress, by entry key (single-flight).
     pub(crate) flights: Mutex<HashMap<String, Arc<Flight>>>,
+    /// Leftovers of interrupted downloads removed when the cache was opened (counted by the
+    /// next clean-up, so `cache gc` reports them).
+    removed_at_open: std::sync::atomic::AtomicUsize,
 }
 
 /// What [`Cache::clear`] or [`Cache::gc`] did.
@@ -127,12 +131,25 @@ impl Cache {
                 limit: limit_bytes,
                 pins: Arc::new(PinTable::default()),
                 flights: Mutex::new(HashMap::new()),
+                removed_at_open: std::sync::atomic::AtomicUsize::new(0),
             }),
         };
         let scan = cache.inner.scan().map_err(|e| cache.inner.read_error(e))?;
-        for temp in scan.stale_temps {
-            remove_quietly(&temp);
+        let removed = scan
+            .stale_temps
+            .iter()
+            .filter(|temp| remove_quietly(temp))
+            .count();
+        if removed > 0 {
+            tracing::info!(
+                "cache: removed {removed} leftovers of interrupted downloads in {}",
+                cache.inner.dir.display()
+            );
         }
+        cache
+            .inner
+            .removed_at_open
+            .store(removed, std::sync::atomic::Ordering::Relaxed);
         Ok(cache)
     }
 
@@ -172,6 +189,14 @@ impl Cache {
             .entries;
         entries.sort_by(|a, b| b.last_used.cmp(&a.last_used).then(a.key.cmp(&b.key)));
         Ok(entries)
+    }
+
+    /// Leftovers of interrupted downloads (killed or crashed runs) removed when the cache was
+    /// opened.
+    pub fn leftovers_removed_at_open(&self) -> usize {
+        self.inner
+            .removed_at_open
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Bytes held by cached copies.
@@ -373,7 +398,12 @@ impl Inner {
             action: "remove files in",
             source,
         };
-        let mut report = Cleanup::default();
+        let mut report = Cleanup {
+            leftovers: self
+                .removed_at_open
+                .swap(0, std::sync::atomic::Ordering::Relaxed),
+            ..Cleanup::default()
+        };
         for path in scan.stale_temps.iter().chain(&scan.lone_records) {
             if remove_quietly(path) {
                 report.leftovers += 1;
@@ -432,14 +462,18 @@ fn remove_quietly(path: &Path) -> bool {
 }
 
 /// `true` for a temporary file no download is writing: not one of this process's live ones,
-/// and either this process's (a leftover), or its process is gone (after a grace period),
-/// or it has not been written for an hour.
+/// and either this process's (a leftover) or one no process holds a lock on (its writer is
+/// gone, killed or crashed). Where locks do not work: its process is gone (after a grace
+/// period), or it has not been written for an hour.
 fn temp_is_stale(path: &Path, pid: u32, meta: &fs::Metadata) -> bool {
     if pin::is_live_temp(path) {
         return false;
     }
     if pid == std::process::id() {
         return true;
+    }
+    if let Some(locked_by_a_writer) = pin::try_lock_temp(path) {
+        return !locked_by_a_writer;
     }
     let age = meta
         .modified()

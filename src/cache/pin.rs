@@ -138,6 +138,20 @@ pub(crate) fn try_lock_exclusive(path: &Path) -> io::Result<Option<File>> {
     }
 }
 
+/// Whether a temporary file is locked by its writer: `Some(true)` while a live download holds
+/// it, `Some(false)` when none does, `None` when this file system cannot tell.
+pub(crate) fn try_lock_temp(path: &Path) -> Option<bool> {
+    let file = File::open(path).ok()?;
+    match file.try_lock() {
+        Ok(()) => Some(false),
+        Err(std::fs::TryLockError::WouldBlock) => Some(true),
+        Err(std::fs::TryLockError::Error(err)) => {
+            tracing::debug!("cache: cannot lock {}: {err}", path.display());
+            None
+        }
+    }
+}
+
 /// Temporary files of this process that are being written (never stale).
 static LIVE_TEMPS: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
@@ -163,7 +177,8 @@ pub(crate) struct TempFile {
 }
 
 impl TempFile {
-    /// Creates `<key>.<ext>.<pid>-<seq>.tmp` in `dir`, mode 0600.
+    /// Creates `<key>.<ext>.<pid>-<seq>.tmp` in `dir`, mode 0600, with a shared lock held
+    /// while it lives.
     pub(crate) fn create(dir: &Path, key: &str, ext: &str) -> io::Result<TempFile> {
         let seq = TEMP_SEQ.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(naming::temp_name(key, ext, std::process::id(), seq));
@@ -185,6 +200,9 @@ impl TempFile {
                 return Err(err);
             }
         };
+        // Held until the file is gone: another process sees the download is alive (a killed
+        // process's lock goes with it, so its leftover is known stale at once).
+        lock_shared(&file);
         Ok(TempFile {
             path,
             file: Some(Arc::new(file)),

@@ -101,6 +101,18 @@ fn print_table(
         format::bytes(cache.limit_bytes()),
         cache.dir().display()
     )?;
+    let leftovers = cache.leftovers_removed_at_open();
+    if leftovers > 0 {
+        writeln!(
+            out,
+            "removed {leftovers} {} of interrupted downloads",
+            if leftovers == 1 {
+                "leftover"
+            } else {
+                "leftovers"
+            }
+        )?;
+    }
     Ok(())
 }
 
@@ -121,8 +133,13 @@ fn print_cleanup(
     if report.leftovers > 0 {
         write!(
             out,
-            " and {} leftovers of interrupted downloads",
-            report.leftovers
+            " and {} {} of interrupted downloads",
+            report.leftovers,
+            if report.leftovers == 1 {
+                "leftover"
+            } else {
+                "leftovers"
+            }
         )?;
     }
     if report.kept_in_use > 0 {
@@ -176,5 +193,37 @@ mod tests {
         out.clear();
         run(&cache, &CacheAction::Clear, &mut out).unwrap_or_else(|e| panic!("{e}"));
         assert!(String::from_utf8_lossy(&out).contains("removed 0 files"));
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_reported_by_ls_and_gc() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // A process id that is not running, and no lock on the file: a killed download.
+        let key = "ab".repeat(32);
+        std::fs::write(
+            dir.path().join(format!("{key}.npy.4194300-0.tmp")),
+            b"partial",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let cache =
+            Cache::open_at(dir.path().to_path_buf(), 1 << 20).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        run(&cache, &CacheAction::Ls { json: false }, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            text.contains("removed 1 leftover of interrupted downloads"),
+            "{text}"
+        );
+        out.clear();
+        run(&cache, &CacheAction::Gc, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            text.contains("and 1 leftover of interrupted downloads"),
+            "{text}"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).map(|d| d.count()).ok(),
+            Some(0)
+        );
     }
 }

@@ -44,7 +44,9 @@ pub enum DbAction {
     Rows {
         /// SCHEMA.TABLE (SQL name or class name: lab.recording, lab.Recording).
         table: String,
-        /// Only rows where ATTR=VALUE (also !=, <, <=, >, >=; ATTR=null); repeat to AND them.
+        /// Only rows where ATTR=VALUE (also !=, <, <=, >, >=; ATTR=null), or where an <npy@>
+        /// column's metadata holds, in the files filter's language (waveform.shape[0]>1000,
+        /// waveform.dtype:float32, waveform.nbytes>10MB); repeat to AND them.
         #[arg(long = "where", value_name = "ATTR=VALUE")]
         terms: Vec<String>,
         /// At most this many rows.
@@ -60,7 +62,7 @@ pub enum DbAction {
         table: String,
         /// The attribute whose array to write.
         attribute: String,
-        /// ATTR=VALUE terms that pick exactly one row.
+        /// ATTR=VALUE terms (or <npy@> metadata conditions) that pick exactly one row.
         #[arg(long = "where", value_name = "ATTR=VALUE")]
         terms: Vec<String>,
         /// Output file (.npy or .csv).

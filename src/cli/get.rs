@@ -302,7 +302,7 @@ fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(folder)
+    let tmp = crate::output::temporary_beside(folder, ".npyscope-get-")
         .with_context(|| format!("cannot write in {}", folder.display()))?;
     let mut file = std::io::BufWriter::new(tmp.reopen()?);
     write(&mut file)?;

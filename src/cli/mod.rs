@@ -22,11 +22,11 @@ use crate::config::{Config, ConfigEnv};
     name = "npyscope",
     version,
     about,
-    long_about = None,
-    args_conflicts_with_subcommands = true
+    long_about = None
 )]
 pub struct Cli {
-    /// Use this datajoint.json instead of searching the current folder and its parents.
+    /// Use this datajoint.json instead of searching the current folder and its parents
+    /// (before or after the command).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

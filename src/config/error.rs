@@ -61,6 +61,18 @@ pub enum StoreSpecError {
         /// What it must be, e.g. `true or false`, `a string`.
         expected: &'static str,
     },
+    /// An S3 `endpoint` that is no `host:port` or URL (checked before any client is built).
+    #[error(
+        "store \"{store}\" (s3): endpoint \"{endpoint}\" is not a host[:port] or http(s) URL ({problem}); write e.g. \"minio.lab.org:9000\" or \"https://s3.lab.org\""
+    )]
+    BadEndpoint {
+        /// The store's name.
+        store: String,
+        /// The endpoint as written.
+        endpoint: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// Only one of `access_key` / `secret_key` is set.
     #[error(
         "store \"{store}\" (s3): set both access_key and secret_key, or neither to use the AWS credential chain"
@@ -108,6 +120,7 @@ impl StoreSpecError {
             | StoreSpecError::UnknownAttributes { store, .. }
             | StoreSpecError::WrongType { store, .. }
             | StoreSpecError::PartialCredentials { store }
+            | StoreSpecError::BadEndpoint { store, .. }
             | StoreSpecError::PrefixOverlap { store, .. }
             | StoreSpecError::SecretUnreadable { store, .. } => store,
         }
@@ -178,6 +191,16 @@ pub enum ConfigError {
         /// The variable.
         var: &'static str,
         /// What is wrong with it.
+        problem: String,
+    },
+    /// `stores.default` / `stores.filepath_default` that is not the name of a configured store.
+    #[error("{source_name}: stores.{key} {problem}")]
+    BadStoreName {
+        /// `default` or `filepath_default`.
+        key: &'static str,
+        /// Where it was set: the config file, or `DJ_STORES`.
+        source_name: String,
+        /// What is wrong and what to do.
         problem: String,
     },
     /// An ad-hoc `s3://` URL that cannot be used.

@@ -198,6 +198,7 @@ fn build(
         None => (RawStores::default(), RawDatabase::default()),
     };
 
+    let mut stores_from_env = false;
     if let Some(text) = env.dj_stores.as_deref().filter(|t| !t.trim().is_empty()) {
         let value: Value = serde_json::from_str(text).map_err(|err| ConfigError::DjStoresJson {
             message: err.to_string(),
@@ -207,6 +208,7 @@ fn build(
         };
         raw = RawStores::default();
         raw.merge_block(block, &Origin::Env);
+        stores_from_env = true;
         tracing::debug!("stores replaced by DJ_STORES");
     }
 
@@ -220,9 +222,21 @@ fn build(
     }
     let database = database::resolve(&raw_database, &env.database, secrets_dir.as_deref());
 
-    let default_store = store_name_entry(raw.default, "default", &mut warnings);
-    let filepath_default =
-        store_name_entry(raw.filepath_default, "filepath_default", &mut warnings);
+    let source_name = if stores_from_env {
+        "DJ_STORES".to_string()
+    } else {
+        config_path
+            .as_ref()
+            .map_or_else(|| "the config".to_string(), |p| p.display().to_string())
+    };
+    let names: Vec<&str> = raw.entries.keys().map(String::as_str).collect();
+    let default_store = store_name_entry(raw.default, "default", &source_name, &names)?;
+    let filepath_default = store_name_entry(
+        raw.filepath_default,
+        "filepath_default",
+        &source_name,
+        &names,
+    )?;
     let stores = raw
         .entries
         .into_iter()
@@ -456,16 +470,47 @@ fn apply_secrets(dir: &Path, raw: &mut RawStores) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// `stores.default` / `stores.filepath_default`: a store name, or a warning when it is not one.
-fn store_name_entry(value: Option<Value>, key: &str, warnings: &mut Vec<String>) -> Option<String> {
+/// `stores.default` / `stores.filepath_default`: the name of one of the configured `stores`,
+/// or an error naming the key and where it was set.
+fn store_name_entry(
+    value: Option<Value>,
+    key: &'static str,
+    source_name: &str,
+    stores: &[&str],
+) -> Result<Option<String>, ConfigError> {
+    let error = |problem: String| ConfigError::BadStoreName {
+        key,
+        source_name: source_name.to_string(),
+        problem,
+    };
+    let configured = if stores.is_empty() {
+        "no stores are configured".to_string()
+    } else {
+        format!("stores: {}", stores.join(", "))
+    };
     match value {
-        None | Some(Value::Null) => None,
-        Some(Value::String(name)) if !name.trim().is_empty() => Some(name),
-        Some(_) => {
-            warnings.push(format!(
-                "stores.{key} must be the name of a store (a string); ignored"
-            ));
-            None
-        }
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(name)) if name.trim().is_empty() => Ok(None),
+        Some(Value::String(name)) if stores.contains(&name.as_str()) => Ok(Some(name)),
+        Some(Value::String(name)) => Err(error(format!(
+            "names \"{name}\", which is not configured ({configured}); fix the name or add the store"
+        ))),
+        Some(other) => Err(error(format!(
+            "must be the name of a store (a string), not {}; e.g. \"{key}\": \"{}\"",
+            json_kind(&other),
+            stores.first().copied().unwrap_or("main")
+        ))),
+    }
+}
+
+/// What kind of JSON value `value` is, for messages (never its content: it may be a secret).
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }

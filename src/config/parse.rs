@@ -230,6 +230,61 @@ fn origin_json(origin: &Origin) -> Value {
     }
 }
 
+/// Whether an S3 endpoint (as DataJoint takes it, see [`endpoint_url`]) is a URL an HTTP client
+/// can use: http or https, a host name or address, a port from 1 to 65535, no user or password;
+/// otherwise what is wrong, for the error. Checked here so no client is built from it.
+fn check_endpoint(endpoint: &str, secure: bool) -> Result<(), String> {
+    let lower = endpoint.trim().to_ascii_lowercase();
+    if let Some((scheme, _)) = lower.split_once("://")
+        && !matches!(scheme, "http" | "https")
+    {
+        return Err(format!("the scheme must be http or https, not {scheme}"));
+    }
+    let url = url::Url::parse(&endpoint_url(endpoint, secure)).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme must be http or https, not {}",
+            url.scheme()
+        ));
+    }
+    match url.host() {
+        None => return Err("there is no host".to_string()),
+        Some(url::Host::Domain(name)) => {
+            let valid = |label: &str| {
+                !label.is_empty()
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            };
+            if !name.trim_end_matches('.').split('.').all(valid) {
+                return Err(format!("\"{name}\" is not a host name"));
+            }
+        }
+        Some(_) => {}
+    }
+    if url.port() == Some(0) {
+        return Err("port 0".to_string());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("put the keys in access_key and secret_key, not in the URL".to_string());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("a query or fragment is not part of an endpoint".to_string());
+    }
+    Ok(())
+}
+
+/// The endpoint for a message: anything before an `@` (a user and password) masked.
+fn without_userinfo(endpoint: &str) -> String {
+    match endpoint.rsplit_once('@') {
+        Some((before, host)) => {
+            let scheme = before.find("://").map_or("", |i| &before[..i + 3]);
+            format!("{scheme}***@{host}")
+        }
+        None => endpoint.to_string(),
+    }
+}
+
 /// DataJoint's endpoint rule (`storage.py`): an endpoint that starts with `http://` or
 /// `https://` is used as given, otherwise `https://` (secure) or `http://` goes in front.
 /// A trailing `/` is dropped, as the store client does.
@@ -329,8 +384,18 @@ pub(crate) fn parse_store(
             if access_key.is_some() != secret_key.is_some() {
                 return Err(StoreSpecError::PartialCredentials { store });
             }
+            let endpoint = attrs.string("endpoint")?.map(|e| e.trim().to_string());
+            if let Some(endpoint) = &endpoint {
+                check_endpoint(endpoint, attrs.secure()?).map_err(|problem| {
+                    StoreSpecError::BadEndpoint {
+                        store: store.clone(),
+                        endpoint: without_userinfo(endpoint),
+                        problem,
+                    }
+                })?;
+            }
             Backend::S3 {
-                endpoint: attrs.string("endpoint")?.map(|e| e.trim().to_string()),
+                endpoint,
                 bucket: attrs.string("bucket")?.unwrap_or_default(),
                 location: trim_key_prefix(&location),
                 access_key,
@@ -501,6 +566,36 @@ mod tests {
 
     fn parse(value: Value) -> Result<StoreSpec, StoreSpecError> {
         StoreSpec::from_json("x", &value, Origin::Env, Path::new("/work"))
+    }
+
+    #[test]
+    fn malformed_endpoints_are_errors_not_panics() {
+        for good in [
+            "minio:9000",
+            "127.0.0.1:9000",
+            "https://s3.lab.org",
+            "http://[::1]:9000",
+            "s3.eu-west-1.amazonaws.com",
+        ] {
+            assert_eq!(check_endpoint(good, true), Ok(()), "{good}");
+        }
+        for bad in [
+            "127.0.0.1:99999",
+            ":5066",
+            "h:1:2:3",
+            "http://[::1",
+            "host:0",
+            "ftp://host",
+            "a b:9000",
+            "https://key:secret@host",
+            "",
+        ] {
+            assert!(check_endpoint(bad, false).is_err(), "{bad}");
+        }
+        assert_eq!(
+            without_userinfo("https://key:secret@host:9000"),
+            "https://***@host:9000"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::catalog::{Attribute, Table};
 use super::connect::Database;
 use super::error::DbError;
 use super::introspect::{quote, quote_table};
+use super::npy_terms;
 use super::restrict::{SqlFilter, Term};
 use super::rows::DbRow;
 use super::value::{BlobShape, CellValue};
@@ -83,8 +84,9 @@ pub async fn fetch_cell_bytes(
     terms: &[Term],
 ) -> Result<Option<Vec<u8>>, DbError> {
     let backend = db.backend();
+    let catalog = npy_terms::catalog(db, table, terms).await?;
     let mut filter = SqlFilter::default();
-    filter.restrict(backend, table, terms)?;
+    filter.restrict(backend, table, terms, &catalog)?;
     let sql = format!(
         "SELECT {} FROM {}{} LIMIT 1",
         quote(backend, &attribute.name),

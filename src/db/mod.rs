@@ -2,7 +2,8 @@
 //! ([`Database::connect`] from a [`crate::config::DatabaseSpec`]), the catalog of DataJoint
 //! schemas and tables ([`list_schemas`], [`load_schema`]: tiers, attribute types from the
 //! `:type:` column comments, keys, foreign keys), and rows a page at a time ([`fetch_page`])
-//! with `<npy@>` cells decoded from the database's JSON ([`CellValue`]).
+//! with `<npy@>` cells decoded from the database's JSON ([`CellValue`]), restricted by values and
+//! by the `<npy@>` metadata in the files table's filter language ([`Term`]).
 //!
 //! PostgreSQL and the MySQL protocol (MySQL 8, MariaDB) through `sqlx`; every value is cast to
 //! text in the `SELECT` (bytes columns give their length and first bytes), so one decoder serves
@@ -13,6 +14,7 @@ mod catalog;
 mod connect;
 mod error;
 mod introspect;
+mod npy_terms;
 mod restrict;
 mod rows;
 mod value;
@@ -28,7 +30,8 @@ pub use connect::{
 };
 pub use error::DbError;
 pub use introspect::{count_rows, find_table, list_schemas, load_schema, quote, quote_table};
-pub use restrict::{Op, Term};
+pub use npy_terms::{NpyCatalog, catalog as npy_catalog};
+pub use restrict::{NpyTerm, Op, Term, ValueTerm};
 pub use rows::{DbRow, Order, PAGE_ROWS, PageStart, RowQuery, count_matching, fetch_page};
 pub use value::{BYTES_HEAD, BlobShape, CellJson, CellValue, NpyCell, StoredCell};
 

@@ -1,12 +1,15 @@
 //! Restrictions of a table's rows: `attr=value` terms (also `!=`, `<`, `<=`, `>`, `>=`, and
-//! `attr=null`), combined with AND, checked against the table's attributes and turned into SQL
-//! with bound values — never spliced into the statement.
+//! `attr=null`) and the filter language's metadata conditions on `<npy@>` columns
+//! (`waveform.shape[0]>1000`), combined with AND, checked against the table's attributes and
+//! turned into SQL with bound values — never spliced into the statement.
 
 use super::catalog::{Attribute, Table, ValueKind};
 use super::connect::Bind;
 use super::error::DbError;
 use super::introspect::quote;
+use super::npy_terms::{self, NpyCatalog};
 use crate::config::DbBackend;
+use crate::filter::MetaCondition;
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,9 +41,19 @@ impl Op {
     }
 }
 
-/// One restriction term as written: `attr OP value`.
+/// One restriction term as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Term {
+    /// `attr OP value` on a column.
+    Value(ValueTerm),
+    /// A condition on an `<npy@>` column's metadata in the filter language
+    /// (`shape[0]>1000`, `waveform.dtype:float32`, `size>1GB`).
+    Npy(NpyTerm),
+}
+
+/// `attr OP value` on a column.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Term {
+pub struct ValueTerm {
     /// The attribute.
     pub attr: String,
     /// The comparison.
@@ -49,13 +62,60 @@ pub struct Term {
     pub value: Option<String>,
 }
 
+/// A metadata condition on an `<npy@>` column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpyTerm {
+    /// The column named before a dot (`waveform.shape[0]`); `None`: the table's only `<npy@>`
+    /// column.
+    pub column: Option<String>,
+    /// The term as written (a table with a column named like the key reads it as a value term).
+    pub text: String,
+    /// The condition.
+    pub condition: MetaCondition,
+}
+
 impl Term {
-    /// Parses `attr=value`, `attr>=value`, …; the value may be quoted (`name="a b"`).
+    /// Parses `attr=value`, `attr>=value`, … (the value may be quoted: `name="a b"`), or a
+    /// metadata condition on an `<npy@>` column, `[column.]shape[0]>1000`, `dtype:float32`,
+    /// `nbytes<=10MiB`.
     pub fn parse(text: &str) -> Result<Term, DbError> {
+        let trimmed = text.trim();
+        // `column.key…`: the part before the first dot names the column when it is a name.
+        let (column, rest) = match trimmed.split_once('.') {
+            Some((column, rest))
+                if !column.is_empty()
+                    && column
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                (Some(column), rest)
+            }
+            _ => (None, trimmed),
+        };
+        let meta = MetaCondition::parse(rest);
+        match (meta, column) {
+            (Ok(Some(condition)), column) => Ok(Term::Npy(NpyTerm {
+                column: column.map(str::to_string),
+                text: trimmed.to_string(),
+                condition,
+            })),
+            (Err(err), Some(_)) => Err(DbError::BadRequest(err.to_string())),
+            (Err(err), None) => {
+                ValueTerm::parse(trimmed).map_err(|_| DbError::BadRequest(err.to_string()))
+            }
+            (Ok(None), _) => ValueTerm::parse(trimmed),
+        }
+    }
+}
+
+impl ValueTerm {
+    /// Parses `attr=value`, `attr>=value`, …; the value may be quoted (`name="a b"`).
+    fn parse(text: &str) -> Result<Term, DbError> {
         let bad = || {
             DbError::BadRequest(format!(
                 "\"{text}\" is not a restriction: write ATTRIBUTE=VALUE (or !=, <, <=, >, >=), \
-                 e.g. subject_id=mouse01 or session_date>=2024-01-01"
+                 e.g. subject_id=mouse01 or session_date>=2024-01-01, or an <npy@> column's \
+                 metadata, e.g. waveform.shape[0]>1000 or waveform.dtype:float32"
             ))
         };
         let at = text.find(['=', '!', '<', '>']).ok_or_else(bad)?;
@@ -87,11 +147,11 @@ impl Term {
             None if value.eq_ignore_ascii_case("null") => None,
             None => Some(value.to_string()),
         };
-        Ok(Term {
+        Ok(Term::Value(ValueTerm {
             attr: attr.to_string(),
             op,
             value,
-        })
+        }))
     }
 }
 
@@ -155,49 +215,153 @@ impl SqlFilter {
         Ok(())
     }
 
-    /// Adds the restriction `terms` on `table`.
+    /// Adds the restriction `terms` on `table`; `catalog` holds the dtypes of the `<npy@>`
+    /// columns that `dtype`, `size` and `nbytes` conditions look at ([`npy_terms::catalog`]).
     pub fn restrict(
         &mut self,
         backend: DbBackend,
         table: &Table,
         terms: &[Term],
+        catalog: &NpyCatalog,
     ) -> Result<(), DbError> {
         let table_name = format!("{}.{}", table.schema, table.class_name);
         for term in terms {
-            let attribute = table.attribute(&term.attr).ok_or_else(|| {
-                let names: Vec<&str> = table.attributes.iter().map(|a| a.name.as_str()).collect();
-                DbError::BadRequest(format!(
-                    "{table_name} has no attribute \"{}\" (attributes: {})",
-                    term.attr,
-                    names.join(", ")
-                ))
-            })?;
-            if term.value.is_some() && !attribute.kind.is_comparable() {
-                return Err(DbError::BadRequest(format!(
-                    "{table_name}.{} is {}: it cannot be compared with a value",
-                    attribute.name, attribute.dj_type
-                )));
-            }
-            match (&term.value, term.op) {
-                (None, Op::Eq) => self
-                    .conditions
-                    .push(format!("{} IS NULL", quote(backend, &attribute.name))),
-                (None, Op::Ne) => self
-                    .conditions
-                    .push(format!("{} IS NOT NULL", quote(backend, &attribute.name))),
-                (None, _) => {
-                    return Err(DbError::BadRequest(format!(
-                        "{}: null can only be compared with = or !=",
-                        term.attr
-                    )));
-                }
-                (Some(value), op) => {
-                    self.compare(backend, attribute, op, value, &table_name)?;
+            match resolve(table, term)? {
+                Resolved::Value(term) => self.value_term(backend, table, &term, &table_name)?,
+                Resolved::Npy(column, condition) => {
+                    npy_terms::restrict(backend, column, condition, catalog, self)?
                 }
             }
         }
         Ok(())
     }
+
+    /// Adds one `attr OP value` term.
+    fn value_term(
+        &mut self,
+        backend: DbBackend,
+        table: &Table,
+        term: &ValueTerm,
+        table_name: &str,
+    ) -> Result<(), DbError> {
+        let attribute = table.attribute(&term.attr).ok_or_else(|| {
+            let names: Vec<&str> = table.attributes.iter().map(|a| a.name.as_str()).collect();
+            DbError::BadRequest(format!(
+                "{table_name} has no attribute \"{}\" (attributes: {})",
+                term.attr,
+                names.join(", ")
+            ))
+        })?;
+        if term.value.is_some() && !attribute.kind.is_comparable() {
+            let hint = if npy_terms::is_npy(attribute) {
+                format!(
+                    "; restrict its metadata instead, e.g. {0}.shape[0]>1000 or {0}.dtype:float32",
+                    attribute.name
+                )
+            } else {
+                String::new()
+            };
+            return Err(DbError::BadRequest(format!(
+                "{table_name}.{} is {}: it cannot be compared with a value{hint}",
+                attribute.name, attribute.dj_type
+            )));
+        }
+        match (&term.value, term.op) {
+            (None, Op::Eq) => self
+                .conditions
+                .push(format!("{} IS NULL", quote(backend, &attribute.name))),
+            (None, Op::Ne) => self
+                .conditions
+                .push(format!("{} IS NOT NULL", quote(backend, &attribute.name))),
+            (None, _) => {
+                return Err(DbError::BadRequest(format!(
+                    "{}: null can only be compared with = or !=",
+                    term.attr
+                )));
+            }
+            (Some(value), op) => self.compare(backend, attribute, op, value, table_name)?,
+        }
+        Ok(())
+    }
+}
+
+/// A term checked against the table: a value term, or a metadata condition on a column.
+pub(crate) enum Resolved<'a> {
+    /// `attr OP value`.
+    Value(ValueTerm),
+    /// A condition on this `<npy@>` column.
+    Npy(&'a Attribute, &'a MetaCondition),
+}
+
+/// Which column a term is about. A metadata condition without a column takes the table's only
+/// `<npy@>` column; a table with an attribute named like the key (`size`) reads it as a value.
+pub(crate) fn resolve<'a>(table: &'a Table, term: &'a Term) -> Result<Resolved<'a>, DbError> {
+    let table_name = format!("{}.{}", table.schema, table.class_name);
+    let npy = match term {
+        Term::Value(term) => return Ok(Resolved::Value(term.clone())),
+        Term::Npy(npy) => npy,
+    };
+    let npy_columns: Vec<&Attribute> = table
+        .attributes
+        .iter()
+        .filter(|a| npy_terms::is_npy(a))
+        .collect();
+    let names = |columns: &[&Attribute]| {
+        columns
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let column = match &npy.column {
+        Some(name) => match table.attribute(name) {
+            Some(a) if npy_terms::is_npy(a) => a,
+            Some(a) => {
+                return Err(DbError::BadRequest(format!(
+                    "{table_name}.{name} is {}, not an <npy@> column: \"{}\" needs one of: {}",
+                    a.dj_type,
+                    npy.text,
+                    names(&npy_columns)
+                )));
+            }
+            None => {
+                return Err(DbError::BadRequest(format!(
+                    "{table_name} has no attribute \"{name}\" (its <npy@> columns: {})",
+                    names(&npy_columns)
+                )));
+            }
+        },
+        None => {
+            let key: String = npy
+                .text
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if table.attribute(&key).is_some()
+                && let Ok(Term::Value(value)) = ValueTerm::parse(&npy.text)
+            {
+                return Ok(Resolved::Value(value));
+            }
+            match npy_columns.as_slice() {
+                [only] => only,
+                [] => {
+                    return Err(DbError::BadRequest(format!(
+                        "{table_name} has no <npy@> column for \"{}\"",
+                        npy.text
+                    )));
+                }
+                several => {
+                    return Err(DbError::BadRequest(format!(
+                        "{table_name} has several <npy@> columns ({}): name one, e.g. {}.{}",
+                        names(several),
+                        several[0].name,
+                        npy.text
+                    )));
+                }
+            }
+        }
+    };
+    Ok(Resolved::Npy(column, &npy.condition))
 }
 
 /// `value` checked against the attribute's type and bound with the right type.
@@ -253,26 +417,66 @@ pub fn typed_bind(attribute: &Attribute, value: &str, table_name: &str) -> Resul
 mod tests {
     use super::*;
 
+    /// The value term of `text`, or why it is not one.
+    fn value(text: &str) -> Result<ValueTerm, String> {
+        match Term::parse(text).map_err(|e| e.to_string())? {
+            Term::Value(v) => Ok(v),
+            Term::Npy(n) => Err(format!("an npy term: {n:?}")),
+        }
+    }
+
     #[test]
     fn terms_parse() {
-        let t = Term::parse("subject_id=mouse01").map_err(|e| e.to_string());
         assert_eq!(
-            t,
-            Ok(Term {
+            value("subject_id=mouse01"),
+            Ok(ValueTerm {
                 attr: "subject_id".into(),
                 op: Op::Eq,
                 value: Some("mouse01".into())
             })
         );
-        let t = Term::parse("session >= 3").map_err(|e| e.to_string());
+        let t = value("session >= 3");
         assert_eq!(t.map(|t| (t.op, t.value)), Ok((Op::Ge, Some("3".into()))));
-        let t = Term::parse("note=\"a = b\"").map_err(|e| e.to_string());
-        assert_eq!(t.map(|t| t.value), Ok(Some("a = b".into())));
-        let t = Term::parse("note=null").map_err(|e| e.to_string());
-        assert_eq!(t.map(|t| t.value), Ok(None));
-        for bad in ["", "noop", "=3", "a b=3", "x;drop=1"] {
+        assert_eq!(
+            value("note=\"a = b\"").map(|t| t.value),
+            Ok(Some("a = b".into()))
+        );
+        assert_eq!(value("note=null").map(|t| t.value), Ok(None));
+        assert_eq!(value("value=0.5").map(|t| t.attr), Ok("value".into()));
+        for bad in ["", "noop", "=3", "a b=3", "x;drop=1", "a.b=3"] {
             assert!(Term::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn npy_metadata_terms_parse_with_or_without_a_column() {
+        let npy = |text: &str| match Term::parse(text) {
+            Ok(Term::Npy(n)) => Some(n),
+            _ => None,
+        };
+        let t = npy("waveform.shape[0] > 1000");
+        assert_eq!(
+            t.as_ref().and_then(|t| t.column.as_deref()),
+            Some("waveform")
+        );
+        assert_eq!(
+            t.map(|t| t.condition.field()),
+            Some(crate::filter::MetaField::Axis(0))
+        );
+        assert!(npy("dtype:float32").is_some_and(|t| t.column.is_none()));
+        assert!(npy("size>1.5GB").is_some());
+        // Malformed metadata terms say what the filter language expects.
+        let err = Term::parse("waveform.shape[x]>3")
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(err.as_ref().is_err_and(|e| e.contains("axis")), "{err:?}");
+        let err = Term::parse("dtype:float33")
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(
+            err.as_ref().is_err_and(|e| e.contains("unknown dtype")),
+            "{err:?}"
+        );
     }
 
     #[test]

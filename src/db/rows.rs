@@ -7,6 +7,7 @@ use super::catalog::{Attribute, Table, ValueKind};
 use super::connect::{Bind, Database};
 use super::error::DbError;
 use super::introspect::{quote, quote_table, text_type};
+use super::npy_terms;
 use super::restrict::{SqlFilter, Term};
 use super::value::{BYTES_HEAD, CellValue, decode};
 use crate::config::DbBackend;
@@ -24,7 +25,7 @@ pub struct Order {
 }
 
 /// Which rows a query reads.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RowQuery {
     /// Restriction terms, combined with AND.
     pub terms: Vec<Term>,
@@ -63,8 +64,9 @@ pub async fn fetch_page(
     let backend = db.backend();
     let attributes = table.display_attributes();
     let keys = table.key_attributes();
+    let catalog = npy_terms::catalog(db, table, &query.terms).await?;
     let mut filter = SqlFilter::default();
-    filter.restrict(backend, table, &query.terms)?;
+    filter.restrict(backend, table, &query.terms, &catalog)?;
     if let Some(name) = &query.order.attribute
         && table.attribute(name).is_none()
     {
@@ -153,8 +155,9 @@ pub async fn fetch_page(
 /// How many rows match `query` (an exact count).
 pub async fn count_matching(db: &Database, table: &Table, terms: &[Term]) -> Result<u64, DbError> {
     let backend = db.backend();
+    let catalog = npy_terms::catalog(db, table, terms).await?;
     let mut filter = SqlFilter::default();
-    filter.restrict(backend, table, terms)?;
+    filter.restrict(backend, table, terms, &catalog)?;
     let sql = format!(
         "SELECT CAST(count(*) AS {}) FROM {}{}",
         text_type(backend),

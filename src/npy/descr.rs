@@ -81,12 +81,9 @@ fn parse_fields(items: &[Value]) -> Result<Vec<Field>, NpyError> {
             dtype,
             shape,
         };
+        // An empty name that is not padding is a field numpy writes and reads (its
+        // `descr_to_dtype` keeps it); like any name it may appear once.
         if !field.is_padding() {
-            if name.is_empty() {
-                return Err(NpyError::Descr(
-                    "a non-padding field has an empty name".to_string(),
-                ));
-            }
             for key in std::iter::once(name).chain(title) {
                 if !seen.insert(key) {
                     return Err(NpyError::Descr(format!(

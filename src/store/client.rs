@@ -18,6 +18,34 @@ pub(crate) struct Client {
     pub store: Arc<dyn ObjectStore>,
     pub root: ObjPath,
     pub display_root: String,
+    /// No credentials were found: requests are unsigned (anonymous). Says where npyscope
+    /// looked, for the error when the server wants credentials.
+    pub anonymous: Option<String>,
+}
+
+/// Where an S3 store's credentials are looked for, in order, for messages.
+const S3_CREDENTIAL_PLACES: &str = "the store's access_key/secret_key in datajoint.json, \
+     .secrets/stores.NAME.access_key, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+     ~/.aws/credentials (AWS_PROFILE), web identity and container credentials";
+
+/// Whether the environment offers credentials object_store's chain reads itself (keys, a web
+/// identity token, a container credentials endpoint).
+fn environment_has_s3_credentials() -> bool {
+    [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ]
+    .iter()
+    .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
+}
+
+/// Whether the user opted in to the cloud instance-metadata service (`169.254.169.254`) for
+/// credentials: `AWS_EC2_METADATA_DISABLED=false`, as the AWS tools spell it. A desktop tool
+/// does not ask that address by default.
+fn instance_metadata_opted_in() -> bool {
+    std::env::var("AWS_EC2_METADATA_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("false"))
 }
 
 /// Retries for an interactive tool: a dead server shows up within seconds, not minutes.
@@ -74,6 +102,7 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                 .with_retry(retry_config())
                 .with_client_options(client_options());
             let mut shown_endpoint = format!("s3://{bucket}");
+            let mut anonymous = None;
             if let Some(endpoint) = endpoint {
                 let url = endpoint_url(endpoint, *secure);
                 builder = builder
@@ -111,6 +140,15 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                 if let Some(token) = &shared.session_token {
                     builder = builder.with_token(token.expose());
                 }
+            } else if !environment_has_s3_credentials() && !instance_metadata_opted_in() {
+                // Nothing anywhere: anonymous requests (a public bucket works), never the
+                // instance-metadata service unless asked for.
+                tracing::info!(
+                    "store \"{}\": no credentials found (looked in {S3_CREDENTIAL_PLACES}); trying anonymous access",
+                    spec.name
+                );
+                builder = builder.with_skip_signature(true);
+                anonymous = Some(S3_CREDENTIAL_PLACES.to_string());
             }
             let store = builder
                 .build()
@@ -119,6 +157,7 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                 store: Arc::new(store),
                 root: location_prefix(spec, location)?,
                 display_root: join_display(&shown_endpoint, location),
+                anonymous,
             })
         }
         Backend::Gcs {
@@ -147,6 +186,7 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                 store: Arc::new(store),
                 root: location_prefix(spec, location)?,
                 display_root: join_display(&format!("gs://{bucket}"), location),
+                anonymous: None,
             })
         }
         Backend::Azure {
@@ -187,6 +227,7 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                 store: Arc::new(store),
                 root: location_prefix(spec, location)?,
                 display_root: join_display(&format!("az://{container}"), location),
+                anonymous: None,
             })
         }
     }

@@ -37,6 +37,19 @@ pub enum StoreError {
         /// The server's words (secrets redacted).
         detail: String,
     },
+    /// The server wants credentials and none were found (requests were anonymous).
+    #[error(
+        "store \"{store}\": no credentials found for {what} (looked in {looked_in}); the server \
+         refused anonymous access: set access_key and secret_key for the store"
+    )]
+    NoCredentials {
+        /// Store name.
+        store: String,
+        /// The object, prefix or bucket.
+        what: String,
+        /// Where npyscope looked.
+        looked_in: String,
+    },
     /// Any other failure of a request.
     #[error("store \"{store}\": {operation} {what} failed: {detail}")]
     Request {

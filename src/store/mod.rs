@@ -64,7 +64,7 @@ impl Store {
     /// Opens `spec`: checks that a local folder exists, or builds the client of a remote
     /// store (no request is made yet).
     pub fn open(spec: StoreSpec) -> Result<Store, StoreError> {
-        let (source, display_root) = match &spec.backend {
+        let (source, display_root, anonymous) = match &spec.backend {
             Backend::File { location } => {
                 if !location.is_dir() {
                     return Err(StoreError::Open {
@@ -76,7 +76,7 @@ impl Store {
                     });
                 }
                 let root = location.clone();
-                (Source::Local { root }, location.display().to_string())
+                (Source::Local { root }, location.display().to_string(), None)
             }
             _ => {
                 let client = client::build(&spec)?;
@@ -84,11 +84,15 @@ impl Store {
                     client: client.store,
                     root: client.root,
                 };
-                (source, client.display_root)
+                (source, client.display_root, client.anonymous)
             }
         };
         Ok(Store {
-            context: Arc::new(ErrorContext { spec, display_root }),
+            context: Arc::new(ErrorContext {
+                spec,
+                display_root,
+                anonymous,
+            }),
             source,
             stats: Arc::new(RequestStats::default()),
         })
@@ -192,6 +196,8 @@ impl Store {
 struct ErrorContext {
     spec: StoreSpec,
     display_root: String,
+    /// Requests are anonymous because no credentials were found: where npyscope looked.
+    anonymous: Option<String>,
 }
 
 impl ErrorContext {
@@ -246,6 +252,18 @@ impl ErrorContext {
         let store = self.spec.name.clone();
         let what = self.describe(what);
         let detail = redact(&error_chain(&err), &self.spec);
+        let denied = matches!(
+            err,
+            object_store::Error::PermissionDenied { .. }
+                | object_store::Error::Unauthenticated { .. }
+        ) || looks_like_access_denied(&detail);
+        if denied && let Some(looked_in) = &self.anonymous {
+            return StoreError::NoCredentials {
+                store,
+                what,
+                looked_in: looked_in.clone(),
+            };
+        }
         match err {
             object_store::Error::NotFound { .. } => StoreError::NotFound {
                 store,

@@ -342,7 +342,13 @@ impl AddStoreDialog {
 }
 
 /// One labelled text field of the grid (the label names the field for screen readers).
-fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, password: bool) {
+pub(crate) fn text_row(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut String,
+    hint: &str,
+    password: bool,
+) {
     let label = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(value)

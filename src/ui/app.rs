@@ -254,6 +254,7 @@ impl App {
             Command::DismissErrors => self.status.errors.clear(),
             Command::ChooseFolder => self.stores.choose_folder(&mut cx!(self)),
             Command::Open(OpenAction::AddStore) => self.stores.show_add_store(),
+            Command::Open(OpenAction::ConnectDatabase) => self.database.show_dialog(),
             Command::Open(OpenAction::Path(path)) => {
                 let config = path
                     .extension()
@@ -273,6 +274,11 @@ impl App {
             Command::ConnectDatabase(spec, default_store) => {
                 self.database.connect(&mut cx!(self), *spec, default_store)
             }
+            Command::UseSavedDatabase(saved, default_store) => {
+                self.database
+                    .use_saved(&mut cx!(self), &saved, default_store)
+            }
+            Command::SaveDatabase(saved) => self.stores.save_database(&mut cx!(self), *saved),
             Command::DbExpandSchema(schema) => self.database.expand_schema(&mut cx!(self), &schema),
             Command::DbOpenTable { schema, table } => {
                 self.database.open_table(&mut cx!(self), &schema, &table)
@@ -280,6 +286,7 @@ impl App {
             Command::DbRestrict(text) => self.database.restrict(&mut cx!(self), text),
             Command::DbSortBy(column) => self.database.sort_by(&mut cx!(self), column),
             Command::DbSelect { row, column } => self.database.select(row, column),
+            Command::DbMoveSelection(step) => self.database.move_selection(step),
             Command::DbCell(action) => self.open_cell(action),
         }
     }
@@ -341,13 +348,16 @@ impl eframe::App for App {
             tracing::info!("first frame");
         }
         // The menu bar first, so it spans the whole width above the panels.
-        let modal = self.stores.add_store.is_some() || self.actions.confirm.is_some();
+        let modal = self.stores.add_store.is_some()
+            || self.database.dialog.is_some()
+            || self.actions.confirm.is_some();
         self.open.menu_ui(ui, modal, &mut self.commands);
         self.panels_ui(ui);
         // Dialogs (Add store, download confirmation) and the drop overlay over the panels.
         let ctx = ui.ctx().clone();
         self.open.drops_ui(&ctx, &mut self.commands);
         self.stores.add_store_ui(&mut cx!(self), &ctx);
+        self.database.dialog_ui(&mut cx!(self), &ctx);
         self.actions.confirm_ui(&mut cx!(self), &ctx);
         self.apply_commands(&ctx);
     }

@@ -22,6 +22,8 @@ pub(crate) enum Column {
 pub(crate) enum OpenAction {
     /// Show the Add store dialog.
     AddStore,
+    /// Show the Connect to database dialog.
+    ConnectDatabase,
     /// Ask the system for a `.npy` file and open it.
     File,
     /// Ask the system for a folder and open it.
@@ -125,6 +127,10 @@ pub(crate) enum Command {
     CacheChanged,
     /// Connect to the database of the config read at start (with the default store's name).
     ConnectDatabase(Box<crate::config::DatabaseSpec>, Option<String>),
+    /// Use the database saved in the settings (the config names none), with the default store.
+    UseSavedDatabase(Box<crate::settings::SavedDatabase>, Option<String>),
+    /// Keep this database in the settings (connected through the dialog).
+    SaveDatabase(Box<crate::settings::SavedDatabase>),
     /// Read the tables of this schema for the database tree.
     DbExpandSchema(String),
     /// Show this table (schema, SQL name) in the centre.
@@ -147,4 +153,6 @@ pub(crate) enum Command {
     },
     /// Open the selected `<npy@>` cell's array in its store and preview, load or map it.
     DbCell(super::database::CellAction),
+    /// Move the database table's selection this many rows (negative: up).
+    DbMoveSelection(i32),
 }

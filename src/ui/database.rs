@@ -3,17 +3,23 @@
 //! they scroll into view (sorted and restricted by the database), the selected cell, and the
 //! array of an `<npy@>` cell opened in its store for Preview, Load and Memory-map.
 //!
+//! The database comes from `datajoint.json`, or from the "Connect to database…" dialog
+//! (`connect_database.rs`), which the settings keep for the next run; a password that was not
+//! remembered is asked for before connecting.
+//!
 //! Everything runs in jobs ([`crate::db`] does the work); drawing is in `database_ui.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::command::DataAction;
+use super::command::{Command, DataAction};
+use super::connect_database::{ConnectAction, ConnectDatabaseDialog};
 use super::requests::{JobRow, Request, cancel_if, flatten, take_done};
 use super::room::Cx;
 use crate::array::ArrayRef;
 use crate::config::DatabaseSpec;
 use crate::db::{self, CellValue, Database, DbRow, Order, PageStart, RowQuery, Table, Term};
+use crate::settings::SavedDatabase;
 use crate::store::Store;
 
 /// Rows per page read from the database.
@@ -73,6 +79,8 @@ pub(crate) struct OpenTable {
     pub selected: Option<(u64, usize)>,
     /// Why the last page could not be read.
     pub error: Option<String>,
+    /// A row to scroll into view in the next frame (the keyboard moved the selection).
+    pub scroll_to: Option<u64>,
 }
 
 impl OpenTable {
@@ -119,6 +127,10 @@ pub(crate) struct DatabaseRoom {
     last: Option<ArrayRef>,
     /// When the open table's first page was asked for (the window's 300 ms budget is logged).
     opened_at: Option<std::time::Instant>,
+    /// The "Connect to database…" dialog, while it is open.
+    pub dialog: Option<ConnectDatabaseDialog>,
+    /// A saved database waiting for its password (it was not remembered).
+    pub needs_password: bool,
 }
 
 impl DatabaseRoom {
@@ -132,6 +144,8 @@ impl DatabaseRoom {
         self.default_store = default_store;
         self.db = None;
         self.error = None;
+        self.needs_password = false;
+        self.active = false;
         self.schemas.clear();
         self.open = None;
         let job_spec = spec.clone();
@@ -145,6 +159,56 @@ impl DatabaseRoom {
         });
         self.spec = Some(spec);
         self.connect_job = Some(Request::new((), job));
+    }
+
+    /// Uses the database saved in the settings: connects, or, when its password was not
+    /// remembered, shows it in the tree waiting for the password.
+    pub(crate) fn use_saved(
+        &mut self,
+        cx: &mut Cx<'_>,
+        saved: &SavedDatabase,
+        default_store: Option<String>,
+    ) {
+        match saved.to_spec(None) {
+            Ok(spec) if saved.ask_password && spec.password.is_none() => {
+                self.default_store = default_store;
+                self.spec = Some(spec);
+                self.needs_password = true;
+            }
+            Ok(spec) => self.connect(cx, spec, default_store),
+            Err(err) => cx.error(format!("the saved database: {err}")),
+        }
+    }
+
+    /// Shows the Connect to database dialog, filled from the database shown (if any).
+    pub(crate) fn show_dialog(&mut self) {
+        if self.dialog.is_none() {
+            self.dialog = Some(ConnectDatabaseDialog::new(self.spec.as_ref()));
+        }
+    }
+
+    /// Shows the dialog while it is open and applies its buttons: Connect connects and asks
+    /// the stores room to keep the settings.
+    pub(crate) fn dialog_ui(&mut self, cx: &mut Cx<'_>, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.dialog else {
+            return;
+        };
+        let response =
+            egui::Modal::new(egui::Id::unique("connect_database")).show(ctx, |ui| dialog.ui(ui));
+        match response.inner {
+            Some(ConnectAction::Cancel) => self.dialog = None,
+            Some(ConnectAction::Test) => dialog.test_connection(cx.jobs()),
+            Some(ConnectAction::Connect) => {
+                if let Some((spec, saved)) = dialog.connection() {
+                    self.dialog = None;
+                    cx.status.note(format!("Connecting to {}", spec.describe()));
+                    let default_store = self.default_store.clone();
+                    self.connect(cx, spec, default_store);
+                    cx.emit(Command::SaveDatabase(Box::new(saved)));
+                }
+            }
+            None => {}
+        }
     }
 
     /// Reads `schema`'s tables (once; the tree shows them when they arrive).
@@ -195,6 +259,7 @@ impl DatabaseRoom {
             visible: 0..0,
             selected: None,
             error: None,
+            scroll_to: None,
         });
         self.opened_at = Some(std::time::Instant::now());
         self.requery(cx);
@@ -330,6 +395,9 @@ impl DatabaseRoom {
 
     /// Takes the results of the room's jobs.
     pub(crate) fn poll(&mut self, cx: &mut Cx<'_>) {
+        if let Some(dialog) = &mut self.dialog {
+            dialog.poll();
+        }
         if let Some(((), outcome)) = take_done(&mut self.connect_job) {
             match flatten(outcome) {
                 Ok((db, schemas)) => {
@@ -433,6 +501,36 @@ impl DatabaseRoom {
         }
     }
 
+    /// Moves the selection `step` rows (the first row's first cell when nothing is selected),
+    /// within the rows known, and scrolls it into view.
+    pub(crate) fn move_selection(&mut self, step: i32) {
+        let Some(open) = &mut self.open else {
+            return;
+        };
+        let last = open.rows.unwrap_or(0).saturating_sub(1);
+        let (row, column) = match open.selected {
+            Some((row, column)) => {
+                let moved = if step < 0 {
+                    row.saturating_sub(u64::from(step.unsigned_abs()))
+                } else {
+                    row.saturating_add(step as u64).min(last)
+                };
+                (moved, column)
+            }
+            None => (0, 0),
+        };
+        open.selected = Some((row, column));
+        open.scroll_to = Some(row);
+    }
+
+    /// Whether the selected cell is an `<npy@>` array (Enter previews it).
+    pub(crate) fn selected_is_array(&self) -> bool {
+        matches!(
+            self.open.as_ref().and_then(OpenTable::selected_value),
+            Some(CellValue::Npy(_))
+        )
+    }
+
     /// The store an `<npy@>` cell names (the default store when it names none).
     pub(crate) fn cell_store(&self, value: &CellValue) -> Option<String> {
         match value {
@@ -477,6 +575,9 @@ impl DatabaseRoom {
             rows.extend(open.count_job.iter().map(JobRow::of));
         }
         rows.extend(self.array_job.iter().map(JobRow::of));
+        if let Some(dialog) = &self.dialog {
+            rows.extend(dialog.job_rows());
+        }
         rows
     }
 
@@ -493,13 +594,17 @@ impl DatabaseRoom {
             cancel_if(open.count_job.as_ref(), id);
         }
         cancel_if(self.array_job.as_ref(), id);
+        if let Some(dialog) = &self.dialog {
+            dialog.cancel(id);
+        }
     }
 }
 
 /// Splits a restriction into terms at spaces and commas outside quotes
-/// (`animal="mouse 02" session>=2`).
+/// (`animal="mouse 02" session>=2`); spaces around an operator stay inside the term
+/// (`waveform.shape[0] > 1000`).
 pub(crate) fn split_terms(text: &str) -> Vec<String> {
-    let mut terms = Vec::new();
+    let mut words = Vec::new();
     let mut current = String::new();
     let mut quote = None;
     for c in text.chars() {
@@ -514,7 +619,7 @@ pub(crate) fn split_terms(text: &str) -> Vec<String> {
             }
             (None, ' ' | ',' | '\t') => {
                 if !current.trim().is_empty() {
-                    terms.push(std::mem::take(&mut current));
+                    words.push(std::mem::take(&mut current));
                 }
                 current.clear();
             }
@@ -522,7 +627,18 @@ pub(crate) fn split_terms(text: &str) -> Vec<String> {
         }
     }
     if !current.trim().is_empty() {
-        terms.push(current);
+        words.push(current);
+    }
+    let is_operator = |c: char| matches!(c, '=' | '!' | '<' | '>' | ':');
+    let mut terms: Vec<String> = Vec::new();
+    for word in words {
+        let joins = terms
+            .last()
+            .is_some_and(|last| last.ends_with(is_operator) || word.starts_with(is_operator));
+        match terms.last_mut() {
+            Some(last) if joins => last.push_str(&word),
+            _ => terms.push(word),
+        }
     }
     terms
 }
@@ -538,5 +654,14 @@ mod tests {
             vec!["animal=\"mouse 02\"", "session>=2", "x=1"]
         );
         assert!(split_terms("  ").is_empty());
+        assert_eq!(
+            split_terms("waveform.shape[0] > 1000 dtype: float32 size >1GB n=\"a b\""),
+            vec![
+                "waveform.shape[0]>1000",
+                "dtype:float32",
+                "size>1GB",
+                "n=\"a b\""
+            ]
+        );
     }
 }

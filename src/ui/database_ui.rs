@@ -5,7 +5,7 @@
 use egui::{Align, Layout, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
-use super::command::{Command, DataAction};
+use super::command::{Command, DataAction, OpenAction};
 use super::database::{CellAction, DatabaseRoom, OpenTable, PAGE_ROWS};
 use super::format;
 use crate::db::CellValue;
@@ -21,8 +21,25 @@ impl DatabaseRoom {
             return;
         };
         ui.separator();
-        ui.heading("Database");
+        ui.horizontal(|ui| {
+            ui.heading("Database");
+            if ui
+                .small_button("Change…")
+                .on_hover_text("Connect to another database, or change this connection")
+                .clicked()
+            {
+                commands.push(Command::Open(OpenAction::ConnectDatabase));
+            }
+        });
         let server = spec.describe();
+        if self.needs_password {
+            ui.add(egui::Label::new(RichText::new(server).small()).wrap());
+            ui.weak("The password was not remembered.");
+            if ui.button("Enter password…").clicked() {
+                commands.push(Command::Open(OpenAction::ConnectDatabase));
+            }
+            return;
+        }
         match (&self.db, &self.error) {
             (Some(db), _) => {
                 let tls = if db.uses_tls() { "TLS" } else { "no TLS" };
@@ -125,13 +142,16 @@ impl DatabaseRoom {
             let response = ui
                 .add(
                     egui::TextEdit::singleline(&mut open.restriction)
-                        .hint_text("attr=value  session>=2  note=null")
+                        .hint_text("attr=value  session>=2  waveform.shape[0]>1000")
                         .desired_width(ui.available_width().min(420.0)),
                 )
                 .labelled_by(label.id)
                 .on_hover_text(
                     "Terms ATTR=VALUE (also !=, <, <=, >, >=; ATTR=null), separated by spaces, \
-                     all must hold; quote values with spaces: label=\"item 7\". Enter applies.",
+                     all must hold; quote values with spaces: label=\"item 7\". \
+                     <npy@> columns by their metadata, as in the files filter: \
+                     waveform.shape[0]>1000, waveform.dtype:float32, waveform.nbytes>10MB, \
+                     ndim=2 (the column may be left out when the table has one). Enter applies.",
                 );
             if response.lost_focus() {
                 commands.push(Command::DbRestrict(open.restriction.clone()));
@@ -271,6 +291,9 @@ fn rows_ui(open: &mut OpenTable, ui: &mut egui::Ui, commands: &mut Vec<Command>)
         .cell_layout(Layout::left_to_right(Align::Center))
         .min_scrolled_height(0.0)
         .max_scroll_height(available);
+    if let Some(row) = open.scroll_to.take() {
+        table = table.scroll_to_row(row as usize, None);
+    }
     for attribute in &attributes {
         let width = match attribute.kind {
             crate::db::ValueKind::Codec(_) => 200.0,

@@ -23,6 +23,7 @@ mod app;
 mod browser;
 mod browser_ui;
 mod command;
+mod connect_database;
 mod database;
 mod database_ui;
 mod datajoint;

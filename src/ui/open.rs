@@ -1,4 +1,5 @@
-//! The open room: the File menu (a file, a folder, a `datajoint.json`, Add store…, Quit),
+//! The open room: the File menu (a file, a folder, a `datajoint.json`, Add store…, Connect to
+//! database…, Quit),
 //! Ctrl+O, the system dialogs it opens, and files and folders dropped on the window.
 //!
 //! System dialogs (rfd) block, so each runs in a job on a blocking thread, like the stores
@@ -35,7 +36,7 @@ impl OpenRoom {
             OpenAction::File => Pick::File,
             OpenAction::Folder => Pick::Folder,
             OpenAction::Config => Pick::Config,
-            OpenAction::AddStore | OpenAction::Path(_) => return,
+            OpenAction::AddStore | OpenAction::ConnectDatabase | OpenAction::Path(_) => return,
         };
         if self.pick_job.is_some() {
             return;
@@ -120,6 +121,13 @@ impl OpenRoom {
                         .clicked()
                     {
                         actions.push(OpenAction::AddStore);
+                    }
+                    if ui
+                        .button("Connect to database…")
+                        .on_hover_text("Browse the tables of a DataJoint database (read-only)")
+                        .clicked()
+                    {
+                        actions.push(OpenAction::ConnectDatabase);
                     }
                     ui.separator();
                     if ui.button("Quit").clicked() {

@@ -56,6 +56,18 @@ impl App {
                 step,
             )
         });
+        if self.database.active {
+            // The database table: arrows move the selected cell's row, Enter previews an
+            // <npy@> cell.
+            if step != 0 {
+                self.commands.push(Command::DbMoveSelection(step));
+            }
+            if open && self.database.selected_is_array() {
+                self.commands
+                    .push(Command::DbCell(super::database::CellAction::Preview));
+            }
+            return;
+        }
         if step != 0 {
             self.commands.push(Command::MoveSelection(step));
         }

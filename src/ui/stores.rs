@@ -17,7 +17,7 @@ use super::options::Persisted;
 use super::requests::{JobRow, Request, cancel_if, flatten, take_done};
 use super::room::Cx;
 use crate::config::{Config, StoreSpec};
-use crate::settings::Settings;
+use crate::settings::{SavedDatabase, Settings};
 use crate::store::{self, Store};
 
 /// Name of the built-in store.
@@ -202,7 +202,14 @@ impl StoresRoom {
                 config.default_store.clone(),
             )),
             Some(Err(err)) => cx.error(format!("datajoint.json: {err}")),
-            None => {}
+            None => {
+                if let Some(saved) = &self.settings.database {
+                    cx.emit(Command::UseSavedDatabase(
+                        Box::new(saved.clone()),
+                        config.default_store.clone(),
+                    ));
+                }
+            }
         }
         for (name, spec) in config.stores {
             match spec {
@@ -292,6 +299,12 @@ impl StoresRoom {
                 .map_err(|e| e.to_string())?
         });
         self.save_job = Some(Request::new((), job));
+    }
+
+    /// Keeps `saved` as the database connected in the window, in the settings file.
+    pub(crate) fn save_database(&mut self, cx: &mut Cx<'_>, saved: SavedDatabase) {
+        self.settings.database = Some(saved);
+        self.save_settings(cx);
     }
 
     /// Remote arrays larger than this are downloaded only after the user confirms.
@@ -502,6 +515,15 @@ impl StoresRoom {
                 .clicked()
             {
                 commands.push(Command::Open(OpenAction::AddStore));
+            }
+            if ui
+                .button("Connect to database…")
+                .on_hover_text(
+                    "Browse the schemas, tables and rows of a DataJoint database (read-only; kept in the settings)",
+                )
+                .clicked()
+            {
+                commands.push(Command::Open(OpenAction::ConnectDatabase));
             }
             if let Some(note) = &self.config_note {
                 ui.separator();

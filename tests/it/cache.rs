@@ -478,10 +478,63 @@ fn leftovers_of_a_crashed_run_go_at_open_and_foreign_files_stay() {
     assert!(!ours.exists(), "stale temporary file kept");
     assert!(foreign.exists());
     let report = cache.gc().expect("gc");
-    assert_eq!(report.leftovers, 1);
+    // The temporary file removed at open and the record without data.
+    assert_eq!(report.leftovers, 2);
     assert!(!record_alone.exists());
     cache.clear().expect("clear");
     assert_eq!(names(dir.path()), vec!["notes.txt".to_string()]);
+}
+
+/// A leftover of a killed process goes at once (no grace period: no process holds its lock),
+/// while a download another live process holds (a shared lock, as npyscope's own) stays.
+#[cfg(unix)]
+#[test]
+fn a_killed_download_is_a_leftover_at_once_a_live_one_stays() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("cache dir");
+    let key = "cd".repeat(32);
+    // A process that has ended: its temporary file has no lock.
+    let gone = std::process::Command::new("true")
+        .spawn()
+        .and_then(|mut c| c.wait().map(|_| c.id()))
+        .expect("a short process");
+    let killed = dir.path().join(format!("{key}.npy.{gone}-0.tmp"));
+    std::fs::write(&killed, b"partial").expect("write");
+    // A live writer in another process, holding a shared lock as npyscope's downloads do.
+    let live = dir.path().join(format!("{}.npy.1-0.tmp", "ef".repeat(32)));
+    std::fs::write(&live, b"partial").expect("write");
+    let mut writer = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl, sys, time\nf = open(sys.argv[1])\nfcntl.flock(f, fcntl.LOCK_SH)\nprint('locked', flush=True)\ntime.sleep(120)",
+        ])
+        .arg(&live)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    let stdout = writer.stdout.take().expect("its output");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the lock");
+    assert_eq!(line.trim(), "locked");
+    let cache = Cache::open_at(dir.path().to_path_buf(), 1 << 30).expect("open");
+    assert!(
+        !killed.exists(),
+        "the killed download's file is removed at open"
+    );
+    assert!(live.exists(), "a live download's file stays");
+    let report = cache.gc().expect("gc");
+    assert_eq!(report.leftovers, 1, "gc counts what the open removed");
+    assert!(live.exists());
+    writer.kill().expect("kill");
+    writer.wait().expect("wait");
+    let report = cache.gc().expect("gc");
+    assert_eq!(
+        report.leftovers, 1,
+        "the writer is gone: its file goes at once"
+    );
+    assert!(!live.exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

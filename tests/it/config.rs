@@ -729,23 +729,34 @@ fn invalid_json_names_file_line_and_column() -> TestResult {
 }
 
 #[test]
-fn default_must_be_a_name() -> TestResult {
-    let (_fx, config) = load_stores(json!({
-        "default": {"protocol": "file", "location": "/x"},
-    }))?;
-    assert!(config.stores.is_empty());
+fn default_must_name_a_configured_store() -> TestResult {
+    for (default, says) in [
+        (
+            json!({"protocol": "file", "location": "/x"}),
+            "stores.default must be the name of a store (a string), not an object",
+        ),
+        (
+            json!(7),
+            "stores.default must be the name of a store (a string), not a number",
+        ),
+        (
+            json!("mian"),
+            "stores.default names \"mian\", which is not configured (stores: main)",
+        ),
+    ] {
+        let fx = Fixture::new()?;
+        fx.mkdir(".git")?;
+        let stores = json!({"default": default, "main": {"protocol": "file", "location": "/x"}});
+        fx.write("datajoint.json", &json!({ "stores": stores }).to_string())?;
+        let err = Config::discover(&fx.root(), &fx.env()).map(|_| ());
+        let text = err.map_err(|e| e.to_string()).err().unwrap_or_default();
+        assert!(text.contains(says), "{text}");
+        assert!(text.contains("datajoint.json"), "names the file: {text}");
+    }
+    // Unset, null and empty mean no default.
+    let (_fx, config) =
+        load_stores(json!({"default": "", "main": {"protocol": "file", "location": "/x"}}))?;
     assert_eq!(config.default_store, None);
-    assert_eq!(config.warnings.len(), 1);
-    assert_eq!(
-        config
-            .default_store_spec()
-            .err()
-            .map(|e| e.to_string())
-            .as_deref(),
-        Some(
-            r#"no default store is configured (set "default" in the stores block of datajoint.json, or name a store)"#
-        )
-    );
     Ok(())
 }
 
@@ -899,4 +910,76 @@ fn secrets_never_leak_into_debug_display_or_json() -> TestResult {
     // The real values are still there for the client.
     assert_eq!(s3_keys(config.store("s3")?).1.as_deref(), Some(PLANTED[1]));
     Ok(())
+}
+
+/// Hostile store settings: whatever a `datajoint.json` holds, the config parser and the store
+/// builder answer with a spec or an error, never a panic (an endpoint such as `h:1:2:3` once
+/// panicked inside the S3 client).
+mod hostile {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use npyscope::config::{Origin, StoreSpec};
+
+    /// Text with the characters that break URLs, ports and paths.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9.:/@\\[\\]%?#_ -]{0,24}",
+            Just(String::new()),
+            Just("127.0.0.1:99999".to_string()),
+            Just(":5066".to_string()),
+            Just("h:1:2:3".to_string()),
+            Just("http://[::1".to_string()),
+            Just("http://u:p@h:9000".to_string()),
+            "\\PC{0,12}",
+        ]
+    }
+
+    /// Any JSON value a user might put where a string belongs.
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            text().prop_map(Value::String),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Null),
+            Just(json!([1, "a"])),
+            Just(json!({"a": 1})),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn store_settings_never_panic(
+            protocol in prop_oneof![Just("s3"), Just("file"), Just("gcs"), Just("azure")],
+            endpoint in value(),
+            bucket in value(),
+            location in value(),
+            secure in value(),
+            region in value(),
+            keys in any::<bool>(),
+        ) {
+            let mut entry = json!({
+                "protocol": protocol,
+                "endpoint": endpoint,
+                "bucket": bucket,
+                "location": location,
+                "secure": secure,
+                "region": region,
+                "container": "c",
+            });
+            if keys {
+                entry["access_key"] = json!("AKID");
+                entry["secret_key"] = json!("hostile-secret");
+            }
+            let dir = std::env::temp_dir();
+            if let Ok(spec) = StoreSpec::from_json("hostile", &entry, Origin::Settings, &dir) {
+                // Building the client reads nothing from the network; it must not panic.
+                if let Err(err) = npyscope::store::open_shared(spec) {
+                    prop_assert!(!err.to_string().contains("hostile-secret"));
+                }
+            }
+        }
+    }
 }

@@ -449,6 +449,111 @@ fn restriction_by_key_and_value() {
 }
 
 #[test]
+fn restriction_by_npy_metadata_in_the_filter_language() {
+    // Recording: waveform float32 (n, 4) with n = 3000, 3000, 1500, 1500, 2000, 2000;
+    // spikes int64 (17,). MariaDB holds the same JSON (inserted with DataJoint's encoding).
+    for server in servers() {
+        let project = server.project();
+        let count = |terms: &[&str]| {
+            let mut args = vec!["db", "rows", "npyscope_test.Recording", "--json"];
+            for t in terms {
+                args.push("--where");
+                args.push(t);
+            }
+            let out = run(npyscope(project.path(), &args));
+            assert!(out.status.success(), "{terms:?}: {}", stderr(&out));
+            json_lines(&out)
+        };
+        let b = server.backend;
+        let rows = count(&["waveform.shape[0] > 1600"]);
+        assert_eq!(rows.len(), 4, "{b:?}");
+        assert!(rows.iter().all(|r| {
+            r["attributes"]["waveform"]["shape"][0]
+                .as_u64()
+                .is_some_and(|n| n > 1600)
+        }));
+        assert_eq!(
+            count(&["waveform.shape[-1]=4", "waveform.ndim=2"]).len(),
+            6,
+            "{b:?}"
+        );
+        assert_eq!(count(&["waveform.shape[2]>0"]).len(), 0, "{b:?}");
+        assert_eq!(count(&["spikes.len=17"]).len(), 6, "{b:?}");
+        assert_eq!(count(&["spikes.dtype:int64"]).len(), 6, "{b:?}");
+        assert_eq!(count(&["waveform.dtype:float"]).len(), 6, "{b:?}");
+        assert_eq!(count(&["waveform.dtype!=float32"]).len(), 0, "{b:?}");
+        // nbytes = 16 n: > 40 kB only for n = 3000; size < 30000 B only for n = 1500.
+        let big = count(&["waveform.nbytes>40kB"]);
+        assert_eq!(big.len(), 2, "{b:?}");
+        assert!(
+            big.iter()
+                .all(|r| r["attributes"]["waveform"]["nbytes"] == 48000)
+        );
+        assert_eq!(count(&["waveform.size < 30000B"]).len(), 2, "{b:?}");
+        assert_eq!(count(&["waveform.nbytes=1.5kB"]).len(), 0, "{b:?}");
+        // With value terms, ANDed.
+        let rows = count(&["animal=mouse01", "waveform.len>=2000"]);
+        assert_eq!(rows.len(), 2, "{b:?}");
+        // Without a column on a table with two <npy@> columns: the message names them.
+        let out = run(npyscope(
+            project.path(),
+            &[
+                "db",
+                "rows",
+                "npyscope_test.Recording",
+                "--where",
+                "shape[0]>1",
+            ],
+        ));
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains("waveform, spikes") || err.contains("spikes, waveform"),
+            "{err}"
+        );
+        assert!(err.contains(".shape[0]>1"), "{err}");
+        // A column that is not <npy@>.
+        let out = run(npyscope(
+            project.path(),
+            &[
+                "db",
+                "rows",
+                "npyscope_test.Recording",
+                "--where",
+                "small.ndim=2",
+            ],
+        ));
+        assert!(
+            stderr(&out).contains("not an <npy@> column"),
+            "{}",
+            stderr(&out)
+        );
+        // db get picks its one row by metadata too.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("w.npy");
+        let out = run(npyscope(
+            project.path(),
+            &[
+                "db",
+                "get",
+                "npyscope_test.Recording",
+                "waveform",
+                "--where",
+                "animal=mouse01",
+                "--where",
+                "waveform.shape[0]<2000",
+                "--where",
+                "recording_id=1",
+                "-o",
+                &file.to_string_lossy(),
+            ],
+        ));
+        assert!(out.status.success(), "{b:?}: {}", stderr(&out));
+        assert!(file.exists());
+    }
+}
+
+#[test]
 fn db_get_writes_the_cell_array() {
     for server in servers() {
         let project = server.project();

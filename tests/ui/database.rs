@@ -120,3 +120,114 @@ fn a_big_table_is_read_page_by_page_as_it_scrolls() {
         has_label(h, "item 1010")
     });
 }
+
+#[test]
+fn npy_metadata_restricts_the_rows_in_the_database() {
+    let mut setup = database_app();
+    let harness = &mut setup.harness;
+    open_table(harness, "Recording · manual");
+    step_until(harness, "the recording rows", |h| {
+        has_label_containing(h, "· 6 rows")
+    });
+    harness.get_by_label("Restrict:").click();
+    harness.step();
+    harness
+        .get_by_label("Restrict:")
+        .type_text("waveform.shape[0] > 2500  spikes.dtype:int64");
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    step_until(harness, "the two long recordings", |h| {
+        has_label_containing(h, "· 2 rows") && !has_label(h, "(1500, 4) · float32 · 23.44 KiB")
+    });
+    assert!(has_label(harness, "(3000, 4) · float32 · 46.88 KiB"));
+}
+
+/// Types `text` into the field labelled `label`.
+fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    harness.get_by_label(label).click();
+    harness.step();
+    harness.get_by_label(label).type_text(text);
+    harness.step();
+}
+
+#[test]
+fn a_database_connected_in_the_dialog_is_kept_without_its_password() {
+    let server = &db_fixture().pg;
+    let work = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir(work.path().join(".git")).expect(".git");
+    {
+        let mut harness = app(options(work.path()));
+        step_until(&mut harness, "the stores panel", |h| {
+            has_label(h, "Connect to database…") && has_label(h, "No jobs running")
+        });
+        harness.get_by_label("Connect to database…").click();
+        step_until(&mut harness, "the dialog", |h| {
+            has_label(h, "Test connection")
+        });
+        type_into(&mut harness, "Host:", "127.0.0.1");
+        type_into(&mut harness, "Port:", &server.port.to_string());
+        type_into(&mut harness, "User:", &server.user);
+        type_into(&mut harness, "Password:", &server.password);
+        assert!(
+            !has_label_containing(&harness, &server.password),
+            "the typed password is not on screen"
+        );
+        harness.get_by_label("Test connection").click();
+        step_until(&mut harness, "the test's answer", |h| {
+            has_label_containing(h, "Connected (") && has_label_containing(h, "DataJoint schema")
+        });
+        harness.check_accessibility();
+        harness.get_by_label("Connect").click();
+        step_until(&mut harness, "the database tree", |h| {
+            has_label(h, "npyscope_test") && !has_label(h, "Test connection")
+        });
+        step_until(&mut harness, "the settings saved", |h| {
+            has_label(h, "No jobs running")
+        });
+    }
+    let settings = std::fs::read_to_string(work.path().join("settings").join("settings.json"))
+        .expect("the settings file");
+    assert!(settings.contains("\"host\": \"127.0.0.1\""), "{settings}");
+    assert!(settings.contains("\"ask_password\": true"), "{settings}");
+    assert!(!settings.contains(&server.password), "{settings}");
+    // The next run shows the database waiting for its password, then connects with it.
+    let mut harness = app(options(work.path()));
+    step_until(&mut harness, "the saved database", |h| {
+        has_label(h, "Enter password…")
+    });
+    harness.get_by_label("Enter password…").click();
+    step_until(&mut harness, "the dialog, filled", |h| {
+        has_label(h, "Test connection")
+    });
+    type_into(&mut harness, "Password:", &server.password);
+    harness.get_by_label("Connect").click();
+    step_until(&mut harness, "the database tree", |h| {
+        has_label(h, "npyscope_test")
+    });
+}
+
+#[test]
+fn arrow_keys_move_down_the_rows_and_enter_previews() {
+    let mut setup = database_app();
+    let harness = &mut setup.harness;
+    open_table(harness, "Recording · manual");
+    step_until(harness, "the recording rows", |h| {
+        has_label(h, "(3000, 4) · float32 · 46.88 KiB")
+    });
+    // mouse01's recordings are in key order: session 1 (3000 samples) twice, then session 2
+    // (1500 samples) twice.
+    harness
+        .query_all_by_label("(3000, 4) · float32 · 46.88 KiB")
+        .next()
+        .expect("the first waveform cell")
+        .click();
+    harness.step();
+    harness.key_press(egui::Key::ArrowDown);
+    harness.step();
+    harness.key_press(egui::Key::ArrowDown);
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    step_until(harness, "the preview of session 2's recording", |h| {
+        has_label_containing(h, "Preview rows 0-1,500 of 1,500")
+    });
+}

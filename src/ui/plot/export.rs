@@ -530,15 +530,12 @@ fn write_atomically(
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".npyscope-export-")
-        .tempfile_in(&folder)
-        .map_err(|e| {
-            format!(
-                "cannot write {shown}: {e}; check that the folder {} exists and is writable",
-                folder.display()
-            )
-        })?;
+    let temp = crate::output::temporary_beside(&folder, ".npyscope-export-").map_err(|e| {
+        format!(
+            "cannot write {shown}: {e}; check that the folder {} exists and is writable",
+            folder.display()
+        )
+    })?;
     let mut out = std::io::BufWriter::new(temp);
     write(&mut out).map_err(|e| format!("cannot write {shown}: {e}"))?;
     let temp = out
