@@ -7,7 +7,8 @@
 #   benches/run.sh ls_local   # one comparison: ls_local, ls_s3, load_local_1gib, mmap_open_10gib,
 #                             # download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start,
 #                             # db (db rows vs DataJoint; the window's first page and scrolling of a
-#                             # 100,000-row table; listing from the database vs the store)
+#                             # 100,000-row table; listing from the database vs the store),
+#                             # blob (blob_decode_256mib, ls_hash_10000: DataJoint blobs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name="${1:-}"
@@ -15,11 +16,13 @@ work="${NPYSCOPE_BENCH_DIR:-/tmp/npyscope-bench}"
 mkdir -p "$work"
 
 python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
-cargo build --release --locked --quiet --bin npyscope --example s3_test_server --example bench_access --example bench_decimate --example bench_ui
-bin="$PWD/target/release/npyscope"
-server="$PWD/target/release/examples/s3_test_server"
-access="$PWD/target/release/examples/bench_access"
-decimate="$PWD/target/release/examples/bench_decimate"
+cargo build --release --locked --quiet --bin npyscope --example s3_test_server --example bench_access --example bench_decimate --example bench_ui --example bench_blob
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+bin="$target/release/npyscope"
+server="$target/release/examples/s3_test_server"
+access="$target/release/examples/bench_access"
+decimate="$target/release/examples/bench_decimate"
+blob="$target/release/examples/bench_blob"
 
 # Min/max decimation and the level-of-detail pyramid vs tsdownsample, then (ours only) pyramid views (exact rule
 # and block-aligned, contiguous and strided) and build_many over a (7e5, 384) float32 recording (1.1 GB) vs the
@@ -36,7 +39,7 @@ run_decimate() {
 # then 300 frames panning memory-mapped arrays (1e8 samples; 384 channels with 32 and with all
 # shown; 1e9 samples, 4 GB) with the process's memory after each.
 run_ui() {
-  local ui="$PWD/target/release/examples/bench_ui"
+  local ui="$target/release/examples/bench_ui"
   "$ui" listing "$work"
   python3 - "$work" <<'PY'
 import sys, numpy as np
@@ -79,15 +82,20 @@ case "$name" in
   cold_start)
     run_cold_start ;;
   db|db_rows)
-    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$PWD/target/release/examples/bench_ui" ;;
+    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$target/release/examples/bench_ui" ;;
+  blob|blob_decode_256mib|ls_hash_10000)
+    python3 -c "import datajoint" 2>/dev/null || python3 -m pip install --quiet datajoint
+    only=""; [ "$name" = blob ] || only="--only $name"
+    python3 benches/blobs.py --npyscope "$bin" --bench "$blob" --work "$work" $only ;;
   "")
     python3 benches/ls_headers.py --npyscope "$bin" --server "$server" --work "$work"
     python3 benches/array_access.py --bench "$access" --server "$server" --work "$work"
     run_decimate
     run_ui
     run_cold_start
-    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$PWD/target/release/examples/bench_ui" ;;
+    python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$target/release/examples/bench_ui"
+    python3 benches/blobs.py --npyscope "$bin" --bench "$blob" --work "$work" ;;
   *)
-    echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start, db)" >&2
+    echo "unknown benchmark \"$name\" (known: ls_local, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start, db, blob)" >&2
     exit 2 ;;
 esac

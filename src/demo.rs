@@ -1,6 +1,10 @@
 //! The built-in demo store: a local folder in DataJoint's schema-addressed layout holding
 //! synthetic but realistic recordings, made on first run, deterministically, in Rust.
 //!
+//! Beside the `.npy` arrays of `<npy@>` attributes, a `behavior` table's `<blob@>` attributes lie
+//! under `_hash/demo_ephys/` as DataJoint packs them (zlib-compressed when that is shorter) and
+//! names them (base32 of the MD5 of the bytes), so the first run shows both kinds.
+//!
 //! A new user sees data at once, without a config. The folder lives in the app's data folder
 //! (`NPYSCOPE_DEMO_DIR` overrides it); a marker file records the version of its contents so a
 //! newer release can rebuild it.
@@ -10,10 +14,11 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::blob::{PackType, pack_array};
 use crate::npy::{ByteOrder, DType, Field, ScalarKind, ScalarType, encode_header};
 
 /// Name of the marker file written last: its presence means the demo store is complete.
-const MARKER: &str = ".npyscope-demo-v2";
+const MARKER: &str = ".npyscope-demo-v3";
 
 /// Environment variable that moves the demo store (tests point it at a temporary folder).
 pub const DEMO_DIR_ENV: &str = "NPYSCOPE_DEMO_DIR";
@@ -57,7 +62,81 @@ pub fn write_demo_store(dir: &Path) -> io::Result<()> {
             &array.data,
         )?;
     }
-    fs::write(dir.join(MARKER), "npyscope demo store, format 2\n")
+    for (path, bytes) in demo_blobs() {
+        let file = dir.join(path);
+        if let Some(parent) = file.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let tmp = file.with_extension("partial");
+        fs::write(&tmp, bytes)?;
+        fs::rename(&tmp, &file)?;
+    }
+    fs::write(dir.join(MARKER), "npyscope demo store, format 3\n")
+}
+
+/// DataJoint's name of a hash-addressed object: base32 (RFC 4648, lower case, no padding) of the
+/// MD5 of its bytes (`hash_registry.py` `compute_hash`).
+fn content_hash(bytes: &[u8]) -> String {
+    use md5::Digest;
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let digest = md5::Md5::digest(bytes);
+    let mut out = String::with_capacity(26);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &byte in digest.iter() {
+        acc = (acc << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((acc >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((acc << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// The `<blob@>` objects of the demo's `behavior` table (running speed and pupil position of each
+/// session at 100 Hz, trial start times), as `_hash/demo_ephys/{hash}` paths and blob bytes.
+fn demo_blobs() -> Vec<(String, Vec<u8>)> {
+    let mut rng = Rng(7);
+    let mut blobs = Vec::new();
+    for seconds in [10usize, 3, 2] {
+        let n = seconds * 100;
+        let mut speed = 0.0f64;
+        let running: Vec<u8> = (0..n)
+            .flat_map(|_| {
+                speed = (speed * 0.98 + rng.normal()).max(0.0);
+                speed.to_le_bytes()
+            })
+            .collect();
+        blobs.push(pack_array(PackType::F64, &[n as u64], &running));
+        // Column-major (n, 2): every x, then every y.
+        let pupil: Vec<u8> = (0..2 * n)
+            .flat_map(|i| {
+                let t = (i % n) as f64 / 100.0;
+                let base = if i < n {
+                    (t * 0.7).sin()
+                } else {
+                    (t * 0.3).cos()
+                };
+                ((base * 5.0 + 0.3 * rng.normal()) as f32).to_le_bytes()
+            })
+            .collect();
+        blobs.push(pack_array(PackType::F32, &[n as u64, 2], &pupil));
+        let trials: Vec<u8> = (0..seconds as i64 * 2)
+            .flat_map(|k| (k * 50 + 7).to_le_bytes())
+            .collect();
+        blobs.push(pack_array(
+            PackType::I64,
+            &[trials.len() as u64 / 8],
+            &trials,
+        ));
+    }
+    blobs
+        .into_iter()
+        .map(|bytes| (format!("_hash/demo_ephys/{}", content_hash(&bytes)), bytes))
+        .collect()
 }
 
 /// One array of the demo store.
@@ -349,4 +428,25 @@ fn demo_arrays() -> Vec<DemoArray> {
 /// A spike's shape at sample `i` of its 48-sample window: a sharp trough, then a slow bump.
 fn spike_shape(i: f64) -> f64 {
     -(-((i - 12.0).powi(2)) / 6.0).exp() + 0.35 * (-((i - 22.0).powi(2)) / 30.0).exp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_names_as_datajoint() {
+        // base32(md5) of an attachment DataJoint stored (DATAJOINT.md §4).
+        assert_eq!(
+            content_hash(b"notes.txt\0hello attach\n"),
+            "omg6hawxq4aey7kmkmgbmcefdm"
+        );
+        let blobs = demo_blobs();
+        assert_eq!(blobs.len(), 9);
+        assert!(
+            blobs
+                .iter()
+                .all(|(p, _)| p.len() == "_hash/demo_ephys/".len() + 26)
+        );
+    }
 }

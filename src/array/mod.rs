@@ -1,7 +1,8 @@
-//! Arrays: the lazy reference to a stored `.npy` (the `NpyRef` counterpart), loading, memory
-//! maps, row windows, and views of the numbers the plots need.
+//! Arrays: the lazy reference to a stored `.npy` or DataJoint blob (the `NpyRef` counterpart),
+//! loading, decoding, memory maps, row windows, and views of the numbers the plots need.
 
 pub mod data;
+pub mod decoded;
 pub mod error;
 pub mod field;
 pub mod format;

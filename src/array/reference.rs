@@ -1,5 +1,8 @@
-//! [`ArrayRef`]: a lazy reference to one stored `.npy`, the counterpart of DataJoint's `NpyRef`.
-//! Metadata needs no I/O once listed; `load`, `mmap` and `read_rows` fetch data on demand.
+//! [`ArrayRef`]: a lazy reference to one stored array (a `.npy`, or a DataJoint blob holding an
+//! array), the counterpart of DataJoint's `NpyRef`. Metadata needs no I/O once listed; `load`,
+//! `mmap` and `read_rows` fetch data on demand. A blob whose stored bytes are numpy's (uncompressed,
+//! plain numbers) is read in place like a Fortran-order `.npy`; any other blob is decoded whole
+//! ([`super::decoded`]).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -7,13 +10,14 @@ use std::sync::Arc;
 use futures::{StreamExt, TryStreamExt};
 
 use super::data::NdArray;
+use super::decoded::{self, DecodeError};
 use super::error::ArrayError;
 use super::mapped::{MapMode, MappedArray};
 use super::window::{self, Window};
 use crate::cache::{Cache, CacheError, PART_BYTES, PARTS_IN_FLIGHT};
 use crate::jobs::{CancellationToken, Progress};
 use crate::npy::{ArrayMeta, DType};
-use crate::store::{Entry, ObjectInfo, Store, StoreError};
+use crate::store::{Entry, Format, ObjectInfo, Store, StoreError};
 
 /// Why data could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +37,30 @@ pub enum AccessError {
         path: String,
         /// What is wrong (part of the message, so not repeated as a source).
         cause: ArrayError,
+    },
+    /// A DataJoint blob's bytes give no array.
+    #[error("store \"{store}\": {path}: {cause}")]
+    Decode {
+        /// Store name.
+        store: String,
+        /// Object path.
+        path: String,
+        /// Why (part of the message).
+        cause: DecodeError,
+    },
+    /// The array's stored bytes cannot be used in place (a compressed or converted blob).
+    #[error(
+        "store \"{store}\": {path}: cannot be {what}: {why}; load it instead (Load, or `get` without --mmap)"
+    )]
+    NotInPlace {
+        /// Store name.
+        store: String,
+        /// Object path.
+        path: String,
+        /// What was asked: "memory-mapped", "read as a byte window".
+        what: &'static str,
+        /// Why.
+        why: &'static str,
     },
     /// A file could not be read or mapped.
     #[error("store \"{store}\": {path}: cannot map {file}: {cause}")]
@@ -56,11 +84,12 @@ pub enum AccessError {
     },
 }
 
-/// A stored `.npy` array: where it is, what the listing said of it, and its header.
+/// A stored array: where it is, what the listing said of it, its format and its header.
 #[derive(Clone, Debug)]
 pub struct ArrayRef {
     store: Arc<Store>,
     object: ObjectInfo,
+    format: Format,
     meta: ArrayMeta,
 }
 
@@ -68,10 +97,11 @@ impl ArrayRef {
     /// Looks the object up and reads its header (two small requests).
     pub async fn open(store: Arc<Store>, path: &str) -> Result<ArrayRef, StoreError> {
         let object = store.head(path).await?;
-        let meta = store.read_header(&object).await?;
+        let (format, meta) = store.read_header(&object).await?;
         Ok(ArrayRef {
             store,
             object,
+            format,
             meta,
         })
     }
@@ -82,8 +112,25 @@ impl ArrayRef {
         Some(ArrayRef {
             store,
             object: entry.object.clone(),
+            format: entry.format.clone(),
             meta,
         })
+    }
+
+    /// How the array is stored: a `.npy` or a DataJoint blob.
+    pub fn format(&self) -> &Format {
+        &self.format
+    }
+
+    /// Whether [`mmap`](Self::mmap) can map the array: a `.npy`, or an uncompressed blob of plain
+    /// numbers whose data starts at a multiple of its item size (DataJoint's headers rarely allow it;
+    /// other blobs are loaded).
+    pub fn can_mmap(&self) -> bool {
+        self.mmap_refusal().is_none()
+    }
+
+    fn mmap_refusal(&self) -> Option<&'static str> {
+        self.format.mmap_refusal(&self.meta)
     }
 
     /// The store holding the array.
@@ -156,6 +203,15 @@ impl ArrayRef {
         }
     }
 
+    fn not_in_place(&self, what: &'static str, why: &'static str) -> AccessError {
+        AccessError::NotInPlace {
+            store: self.store_name().to_string(),
+            path: self.object.path.clone(),
+            what,
+            why,
+        }
+    }
+
     fn cancelled(&self) -> AccessError {
         AccessError::Cancelled {
             store: self.store_name().to_string(),
@@ -223,6 +279,9 @@ impl ArrayRef {
         progress: &Progress,
         cancel: &CancellationToken,
     ) -> Result<NdArray, AccessError> {
+        if !self.format.data_in_place() {
+            return self.load_decoded(cache, progress, cancel).await;
+        }
         if let Some(cached) = cache.and_then(|c| c.lookup(&self.store, &self.object)) {
             let meta = self.meta.clone();
             let copied = tokio::task::spawn_blocking(move || {
@@ -246,6 +305,51 @@ impl ArrayRef {
         let meta = self.meta.clone();
         self.convert(move || NdArray::from_npy_data(&meta, &bytes))
             .await
+    }
+
+    /// A blob that must be decoded: its whole object (from the download cache, the local file,
+    /// or the store by ranged reads) decoded off the async workers.
+    async fn load_decoded(
+        &self,
+        cache: Option<&Cache>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<NdArray, AccessError> {
+        let size = self.object.size;
+        let local = cache
+            .and_then(|c| c.lookup(&self.store, &self.object))
+            .map(|cached| (cached.path().to_path_buf(), Some(cached)))
+            .or_else(|| self.store.local_path(&self.object.path).map(|f| (f, None)));
+        let bytes = match local {
+            Some((file, pin)) => {
+                progress.set_total_bytes(size);
+                let read = tokio::task::spawn_blocking(move || {
+                    let _pin = pin;
+                    std::fs::read(file)
+                })
+                .await
+                .map_err(|e| self.map_error(std::io::Error::other(e)))?
+                .map_err(|e| self.map_error(e))?;
+                if read.len() as u64 != size {
+                    return Err(StoreError::Changed {
+                        store: self.store_name().to_string(),
+                        path: self.object.path.clone(),
+                    }
+                    .into());
+                }
+                progress.add(size);
+                read
+            }
+            None => self.read_bytes(0..size, progress, cancel).await?,
+        };
+        tokio::task::spawn_blocking(move || decoded::blob_array(&bytes))
+            .await
+            .map_err(|e| self.map_error(std::io::Error::other(e)))?
+            .map_err(|cause| AccessError::Decode {
+                store: self.store_name().to_string(),
+                path: self.object.path.clone(),
+                cause,
+            })
     }
 
     /// A local file read straight into the array's buffer with one read when its layout is
@@ -283,6 +387,12 @@ impl ArrayRef {
         progress: &Progress,
         cancel: &CancellationToken,
     ) -> Result<(Window, NdArray), AccessError> {
+        if !self.format.data_in_place() {
+            return Err(self.not_in_place(
+                "read as a byte window",
+                "its stored bytes must be decoded first (read_rows decodes it)",
+            ));
+        }
         let window = window::row_window(&self.meta, rows).map_err(|e| self.data_error(e))?;
         let bytes = self
             .read_bytes(window.byte_range.clone(), progress, cancel)
@@ -308,6 +418,14 @@ impl ArrayRef {
         progress: &Progress,
         cancel: &CancellationToken,
     ) -> Result<(Range<u64>, NdArray), AccessError> {
+        if !self.format.data_in_place() {
+            let whole = self
+                .load_decoded(None, &Progress::new(None), cancel)
+                .await?;
+            progress.set_total_bytes(self.object.size);
+            progress.add(self.object.size);
+            return decoded::rows_of(&whole, rows).map_err(|e| self.data_error(e));
+        }
         let meta = &self.meta;
         if !meta.fortran_order || meta.ndim() < 2 {
             let (window, array) = self.read_window(rows, progress, cancel).await?;
@@ -389,6 +507,9 @@ impl ArrayRef {
         progress: &Progress,
         cancel: &CancellationToken,
     ) -> Result<MappedArray, AccessError> {
+        if let Some(why) = self.mmap_refusal() {
+            return Err(self.not_in_place("memory-mapped", why));
+        }
         if let Some(file) = self.store.local_path(&self.object.path) {
             let meta = self.meta.clone();
             let mapped = tokio::task::spawn_blocking(move || MappedArray::map(&file, meta, mode))

@@ -12,6 +12,7 @@ mod decode;
 mod error;
 mod header;
 mod json;
+mod pack;
 mod path;
 mod protocol;
 mod scalar;
@@ -27,6 +28,7 @@ pub use decode::{
 };
 pub use error::BlobError;
 pub use header::{ArrayHeader, BlobHeader, BlobKind, Compression, HEADER_PROBE_BYTES, read_header};
+pub use pack::{PackType, pack_array};
 pub use path::NumericArrays;
 pub use protocol::Protocol;
 pub use scalar::{BigInt, BlobDateTime, Scalar};

@@ -235,6 +235,20 @@ fn duplicate_store_error(err: &StoreError) -> StoreError {
             store: store.clone(),
             path: path.clone(),
         },
+        StoreError::Blob {
+            store,
+            path,
+            source,
+        } => StoreError::Blob {
+            store: store.clone(),
+            path: path.clone(),
+            source: source.clone(),
+        },
+        StoreError::NotArray { store, path, what } => StoreError::NotArray {
+            store: store.clone(),
+            path: path.clone(),
+            what: what.clone(),
+        },
         StoreError::InvalidPath {
             store,
             path,

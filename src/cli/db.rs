@@ -282,7 +282,9 @@ async fn rows(
         if want == 0 {
             break;
         }
-        let page = db::fetch_page(db, &table, &query, &start, want).await?;
+        let mut page = db::fetch_page(db, &table, &query, &start, want).await?;
+        // <blob@> cells: shape and dtype from their objects' first bytes.
+        db::read_blob_headers(config, &mut page).await;
         for row in &page {
             if json {
                 let line = RowJson {
@@ -385,8 +387,45 @@ async fn get_cell(
             get::run(config, &args, out).await
         }
         CellValue::Null => bail!("{table_name}.{attribute} is NULL in that row"),
+        CellValue::Stored(cell) if cell.codec == "blob" => {
+            let store = cell
+                .store
+                .clone()
+                .or_else(|| config.default_store.clone())
+                .with_context(|| {
+                    format!(
+                        "{table_name}.{attribute} names no store and no default store is \
+                         configured (set \"default\" in the stores block of datajoint.json)"
+                    )
+                })?;
+            let path = cell
+                .path
+                .as_deref()
+                .with_context(|| format!("{table_name}.{attribute} holds no \"path\""))?;
+            let args = GetArgs {
+                target: format!("{store}:{path}"),
+                output: Some(output.to_path_buf()),
+                rows: None,
+                field: None,
+                mmap: false,
+                force,
+            };
+            get::run(config, &args, out).await
+        }
+        CellValue::InTable {
+            codec: Some(codec), ..
+        } if codec == "blob" => {
+            let attr = table
+                .attribute(attribute)
+                .with_context(|| format!("{table_name} has no attribute \"{attribute}\""))?;
+            let bytes = db::fetch_cell_bytes(db, &table, attr, &query.terms)
+                .await?
+                .with_context(|| format!("{table_name}.{attribute} is NULL in that row"))?;
+            write_blob_cell(&bytes, output, force)
+                .with_context(|| format!("{table_name}.{attribute}"))
+        }
         CellValue::InTable { .. } | CellValue::Stored(_) => bail!(
-            "{table_name}.{attribute} is a DataJoint blob ({}); reading blobs is not built yet",
+            "{table_name}.{attribute} is {}, not an array npyscope can write",
             value.display()
         ),
         other => bail!(
@@ -394,4 +433,33 @@ async fn get_cell(
             other.display()
         ),
     }
+}
+
+/// Writes the array an in-table blob holds to `output` as a `.npy` (DataJoint's dtype, shape and Fortran
+/// order, as numpy saves what `fetch` returns).
+fn write_blob_cell(bytes: &[u8], output: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    if !crate::store::is_npy(&output.to_string_lossy()) {
+        bail!(
+            "{}: an in-table blob is written as .npy; name the output FILE.npy",
+            output.display()
+        );
+    }
+    if output.exists() && !force {
+        bail!(
+            "{} exists; use --force to overwrite it, or -o to write elsewhere",
+            output.display()
+        );
+    }
+    let blob = crate::blob::decode_blob(bytes, &crate::blob::DecodeOptions::default())?;
+    let Some(array) = blob.value.as_array() else {
+        bail!(
+            "the blob holds {}, not an array; only arrays can be written to .npy",
+            blob.value.kind_name()
+        );
+    };
+    let tmp = output.with_extension("npy.part");
+    std::fs::write(&tmp, array.to_npy())
+        .and_then(|()| std::fs::rename(&tmp, output))
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    Ok(())
 }

@@ -123,11 +123,16 @@ pub async fn run(config: &Config, args: &GetArgs, out: &mut dyn Write) -> anyhow
     let array = ArrayRef::open(Arc::clone(&store), &target.path).await?;
     let output_path = match &args.output {
         Some(path) => path.clone(),
-        None => PathBuf::from(
-            Path::new(array.path())
+        // A blob's name has no extension: the copy is a .npy.
+        None => {
+            let mut name = Path::new(array.path())
                 .file_name()
-                .map_or_else(|| "array.npy".into(), |n| n.to_os_string()),
-        ),
+                .map_or_else(|| "array.npy".into(), |n| n.to_os_string());
+            if !crate::store::is_npy(&name.to_string_lossy()) {
+                name.push(".npy");
+            }
+            PathBuf::from(name)
+        }
     };
     let format = format_of(&output_path)?;
     if output_path.exists() && !args.force {
@@ -220,6 +225,16 @@ pub async fn run(config: &Config, args: &GetArgs, out: &mut dyn Write) -> anyhow
         match rows.clone() {
             Some(rows) => {
                 loaded = array.read_rows(rows, &progress, &cancel).await?.1;
+                Output {
+                    dtype: loaded.dtype().clone(),
+                    fortran_order: false,
+                    shape: loaded.shape().to_vec(),
+                    bytes: loaded.bytes().into(),
+                }
+            }
+            // A blob that must be decoded (compressed, complex, chars): decoded whole, C order.
+            None if !array.format().data_in_place() => {
+                loaded = array.load(cache.as_ref(), &progress, &cancel).await?;
                 Output {
                     dtype: loaded.dtype().clone(),
                     fortran_order: false,

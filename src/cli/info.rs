@@ -5,7 +5,7 @@ use std::io::Write;
 use super::format;
 use crate::config::Config;
 use crate::npy::DType;
-use crate::store::{self, target};
+use crate::store::{self, Format, target};
 
 /// Prints one object's metadata; fails when the object cannot be read.
 pub async fn run(
@@ -21,9 +21,24 @@ pub async fn run(
     if json {
         writeln!(out, "{}", entry.to_json())?;
         return match entry.meta {
-            Ok(_) => Ok(()),
+            // An attachment or raw object holds no array; its record says what it is.
+            Ok(_) | Err(store::StoreError::NotArray { .. }) => Ok(()),
             Err(err) => Err(err.into()),
         };
+    }
+    if let Some(what) = entry.not_an_array() {
+        let object = &entry.object;
+        writeln!(out, "{:>11}  {}", "store", entry.store)?;
+        writeln!(out, "{:>11}  {}", "path", object.path)?;
+        writeln!(
+            out,
+            "{:>11}  {} ({} bytes)",
+            "object size",
+            format::bytes(object.size),
+            object.size
+        )?;
+        writeln!(out, "{:>11}  {}", "holds", what)?;
+        return Ok(());
     }
     let meta = entry.meta?;
     let object = &entry.object;
@@ -73,12 +88,31 @@ pub async fn run(
             }
             .to_string(),
         ),
-        (
-            "format",
-            format!("{}.{}", meta.format_version.0, meta.format_version.1),
-        ),
-        ("data offset", meta.data_offset.to_string()),
     ]);
+    match &entry.format {
+        Format::Blob(Some(header)) => {
+            let compression = match &header.compression {
+                Some(c) => format!(", zlib-compressed, {} bytes inflated", c.uncompressed_len),
+                None => String::new(),
+            };
+            rows.push((
+                "format",
+                format!(
+                    "DataJoint blob ({}{}{})",
+                    header.protocol.name(),
+                    if header.legacy_32bit { ", 32-bit" } else { "" },
+                    compression
+                ),
+            ));
+        }
+        _ => {
+            rows.push((
+                "format",
+                format!("{}.{}", meta.format_version.0, meta.format_version.1),
+            ));
+            rows.push(("data offset", meta.data_offset.to_string()));
+        }
+    }
     if let Some(dj) = &entry.datajoint {
         rows.push(("schema", dj.schema.clone()));
         rows.push(("table", dj.table.clone()));

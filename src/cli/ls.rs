@@ -102,6 +102,14 @@ fn print_table(
         total_bytes = total_bytes.saturating_add(*size);
         let shown = shown_path(prefix, path).to_string();
         match &entry.meta {
+            Err(_) if entry.not_an_array().is_some() => {
+                table.add_row(vec![
+                    shown,
+                    entry.not_an_array().unwrap_or_default(),
+                    String::new(),
+                    format::bytes(*size),
+                ]);
+            }
             Ok(meta) => {
                 table.add_row(vec![
                     shown,

@@ -9,6 +9,7 @@
 //! text in the `SELECT` (bytes columns give their length and first bytes), so one decoder serves
 //! both servers and every column type. Nothing here knows of the window.
 
+mod blob_cells;
 mod catalog;
 mod connect;
 mod error;
@@ -18,6 +19,7 @@ mod restrict;
 mod rows;
 mod value;
 
+pub use blob_cells::{fetch_cell_bytes, read_blob_headers};
 pub use catalog::{
     Attribute, Codec, Table, Tier, ValueKind, class_name, parse_codec, parse_table_name,
     split_type_comment,
@@ -31,7 +33,7 @@ pub use introspect::{count_rows, find_table, list_schemas, load_schema, quote, q
 pub use npy_terms::{NpyCatalog, catalog as npy_catalog};
 pub use restrict::{NpyTerm, Op, Term, ValueTerm};
 pub use rows::{DbRow, Order, PAGE_ROWS, PageStart, RowQuery, count_matching, fetch_page};
-pub use value::{BYTES_HEAD, CellJson, CellValue, NpyCell, StoredCell};
+pub use value::{BYTES_HEAD, BlobShape, CellJson, CellValue, NpyCell, StoredCell};
 
 /// `SCHEMA.TABLE` split at the first dot (a part table's class name `Master.Part` keeps its
 /// own dot in the table half).

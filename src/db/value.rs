@@ -11,6 +11,47 @@ use crate::npy::{DType, dtype_from_numpy_name};
 /// Bytes of an in-table blob fetched with its row (enough for a blob's array header).
 pub const BYTES_HEAD: usize = 256;
 
+/// What a blob's header says of the array it holds: shape and numpy dtype.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobShape {
+    /// The shape; empty for 0-d.
+    pub shape: Vec<u64>,
+    /// numpy's dtype of the decoded array.
+    pub dtype: DType,
+}
+
+impl BlobShape {
+    /// The shape and dtype of the array a blob holds, from its first bytes (`len` is the whole
+    /// blob's length); `None` when the blob holds something else or its first bytes are not enough.
+    pub fn from_head(head: &[u8], len: u64) -> Option<BlobShape> {
+        match crate::blob::read_header(head, Some(len)).ok()?.kind {
+            crate::blob::BlobKind::Array(array) => Some(BlobShape {
+                shape: array.shape,
+                dtype: array.dtype,
+            }),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "{} \u{b7} {}",
+            shape_text(&self.shape),
+            self.dtype.display_name()
+        )
+    }
+}
+
+/// `(n,)`, `(a, b)`, `()` as numpy prints shapes.
+fn shape_text(shape: &[u64]) -> String {
+    let parts: Vec<String> = shape.iter().map(u64::to_string).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
+
 /// An `<npy@store>` cell: what the database knows of the `.npy` file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NpyCell {
@@ -51,6 +92,9 @@ pub struct StoredCell {
     pub size: Option<u64>,
     /// `<object@>`: a folder rather than a file.
     pub is_dir: bool,
+    /// `<blob@>`: the array's shape and dtype, once the object's first bytes were read
+    /// ([`crate::db::read_blob_headers`]).
+    pub array: Option<BlobShape>,
 }
 
 /// A decoded cell.
@@ -86,6 +130,8 @@ pub enum CellValue {
         len: u64,
         /// Its first bytes (at most [`BYTES_HEAD`]).
         head: Vec<u8>,
+        /// A `<blob>` holding an array: its shape and dtype, from the first bytes.
+        array: Option<BlobShape>,
     },
     /// An `<npy@>` cell.
     Npy(NpyCell),
@@ -153,12 +199,21 @@ pub fn decode(kind: &ValueKind, text: Option<&[u8]>, head: Option<&[u8]>) -> Cel
             codec: None,
             len: s.trim().parse().unwrap_or(0),
             head: head.map(<[u8]>::to_vec).unwrap_or_default(),
+            array: None,
         },
-        ValueKind::Codec(codec) if codec.store.is_none() => CellValue::InTable {
-            codec: Some(codec.name.clone()),
-            len: s.trim().parse().unwrap_or(0),
-            head: head.map(<[u8]>::to_vec).unwrap_or_default(),
-        },
+        ValueKind::Codec(codec) if codec.store.is_none() => {
+            let len = s.trim().parse().unwrap_or(0);
+            let head = head.map(<[u8]>::to_vec).unwrap_or_default();
+            let array = (codec.name == "blob")
+                .then(|| BlobShape::from_head(&head, len))
+                .flatten();
+            CellValue::InTable {
+                codec: Some(codec.name.clone()),
+                len,
+                head,
+                array,
+            }
+        }
         ValueKind::Codec(codec) => codec_cell(codec, raw),
     }
 }
@@ -195,6 +250,7 @@ fn codec_cell(codec: &Codec, text: &[u8]) -> CellValue {
             path: json.path,
             size: json.size,
             is_dir: json.is_dir.unwrap_or(false),
+            array: None,
         });
     }
     let Some(path) = json.path else {
@@ -251,14 +307,16 @@ impl<'a> serde::Serialize for CellJson<'a> {
             | CellValue::Time(s) => serializer.serialize_str(s),
             CellValue::Bool(b) => serializer.serialize_bool(*b),
             CellValue::Json(v) => v.serialize(serializer),
-            CellValue::InTable { codec, len, .. } => {
+            CellValue::InTable {
+                codec, len, array, ..
+            } => {
                 let mut map = serializer.serialize_map(Some(6))?;
                 map.serialize_entry("codec", codec.as_deref().unwrap_or("bytes"))?;
                 map.serialize_entry("store", &None::<&str>)?;
                 map.serialize_entry("path", &None::<&str>)?;
                 map.serialize_entry("bytes", len)?;
-                map.serialize_entry("shape", &None::<&str>)?;
-                map.serialize_entry("dtype", &None::<&str>)?;
+                map.serialize_entry("shape", &array.as_ref().map(|a| &a.shape))?;
+                map.serialize_entry("dtype", &array.as_ref().map(|a| a.dtype.descr_json()))?;
                 map.end()
             }
             CellValue::Npy(npy) => {
@@ -277,8 +335,9 @@ impl<'a> serde::Serialize for CellJson<'a> {
                 map.serialize_entry("store", &store(&cell.store))?;
                 map.serialize_entry("path", &cell.path)?;
                 map.serialize_entry("bytes", &cell.size)?;
-                map.serialize_entry("shape", &None::<&str>)?;
-                map.serialize_entry("dtype", &None::<&str>)?;
+                let array = cell.array.as_ref();
+                map.serialize_entry("shape", &array.map(|a| &a.shape))?;
+                map.serialize_entry("dtype", &array.map(|a| a.dtype.descr_json()))?;
                 map.end()
             }
             CellValue::Stored(cell) => {
@@ -324,13 +383,16 @@ impl CellValue {
             | CellValue::Time(s) => s.clone(),
             CellValue::Bool(b) => b.to_string(),
             CellValue::Json(v) => v.to_string(),
-            CellValue::InTable { codec, len, .. } => {
-                format!(
+            CellValue::InTable {
+                codec, len, array, ..
+            } => match array {
+                Some(array) => format!("{} \u{b7} {}", array.text(), bytes(*len)),
+                None => format!(
                     "{} \u{b7} {}",
                     codec.as_deref().unwrap_or("bytes"),
                     bytes(*len)
-                )
-            }
+                ),
+            },
             CellValue::Npy(npy) => {
                 let shape: Vec<String> = npy.shape.iter().map(u64::to_string).collect();
                 let shape = if shape.len() == 1 {
@@ -347,6 +409,14 @@ impl CellValue {
                     None => format!("{shape} \u{b7} {dtype}"),
                 }
             }
+            CellValue::Stored(StoredCell {
+                array: Some(array),
+                size,
+                ..
+            }) => match size {
+                Some(n) => format!("{} \u{b7} {}", array.text(), bytes(*n)),
+                None => array.text(),
+            },
             CellValue::Stored(cell) => match cell.size {
                 Some(n) => format!("{} \u{b7} {}", cell.codec, bytes(n)),
                 None => cell.codec.clone(),

@@ -73,6 +73,29 @@ pub enum StoreError {
         #[source]
         source: NpyError,
     },
+    /// The object is a DataJoint blob whose bytes cannot be read.
+    #[error("store \"{store}\": {path}: {source}")]
+    Blob {
+        /// Store name.
+        store: String,
+        /// Object path relative to the store's location.
+        path: String,
+        /// What is wrong with the bytes.
+        #[source]
+        source: crate::blob::BlobError,
+    },
+    /// The object was read but holds no array (an attachment, raw bytes, a blob holding a dict…).
+    #[error(
+        "store \"{store}\": {path}: {what}, not an array; only arrays can be shown, plotted or written to .npy"
+    )]
+    NotArray {
+        /// Store name.
+        store: String,
+        /// Object path relative to the store's location.
+        path: String,
+        /// What the object holds, e.g. `an attachment "notes.txt" (23 bytes)`.
+        what: String,
+    },
     /// The object is empty.
     #[error("store \"{store}\": {path}: the object is empty (0 bytes), not a .npy file")]
     Empty {

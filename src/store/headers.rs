@@ -11,8 +11,12 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 use object_store::ObjectStoreExt;
 
-use super::{Entry, ErrorContext, ObjectInfo, Source, Store, StoreError, local};
+use super::format::{Classified, Format, NotArray, classify};
+use super::{Entry, ErrorContext, ObjectInfo, Source, Store, StoreError, is_npy, local};
 use crate::npy::{self, ArrayMeta, NpyError};
+
+/// Rounds of "read more" a blob header may ask for before it is called broken (each asks for a longer prefix).
+const MAX_BLOB_READS: usize = 6;
 
 /// How many header reads of a remote store are in flight at once.
 pub const HEADER_CONCURRENCY: usize = 64;
@@ -110,6 +114,37 @@ impl ErrorContext {
         }
     }
 
+    fn not_array(&self, path: &str, why: NotArray) -> StoreError {
+        let (store, path) = (self.spec.name.clone(), path.to_string());
+        match why {
+            NotArray::Broken(source) => StoreError::Blob {
+                store,
+                path,
+                source,
+            },
+            NotArray::Holds(what) => StoreError::NotArray { store, path, what },
+        }
+    }
+
+    /// The result of classifying a non-`.npy` object, with errors naming the object.
+    fn classified(
+        &self,
+        path: &str,
+        format: Format,
+        meta: Result<ArrayMeta, NotArray>,
+    ) -> (Format, Result<ArrayMeta, StoreError>) {
+        (format, meta.map_err(|why| self.not_array(path, why)))
+    }
+
+    /// A blob whose header still asks for more after [`MAX_BLOB_READS`] reads.
+    fn endless_header(&self, path: &str, have: usize) -> (Format, Result<ArrayMeta, StoreError>) {
+        let why = NotArray::Broken(crate::blob::BlobError::NeedMore {
+            have: have as u64,
+            at_least: have as u64 + 1,
+        });
+        (Format::Blob(None), Err(self.not_array(path, why)))
+    }
+
     fn empty(&self, path: &str) -> StoreError {
         StoreError::Empty {
             store: self.spec.name.clone(),
@@ -118,8 +153,41 @@ impl ErrorContext {
     }
 }
 
-/// Reads and parses one local file's header (blocking).
+/// Reads one local file's first bytes and tells what it is (blocking): a `.npy` (by its name) with its parsed
+/// header, or a blob, attachment or raw bytes by those bytes.
 fn local_header(
+    context: &ErrorContext,
+    stats: &RequestStats,
+    file: &std::path::Path,
+    object: &ObjectInfo,
+) -> (Format, Result<ArrayMeta, StoreError>) {
+    if is_npy(&object.path) {
+        return (Format::Npy, local_npy_header(context, stats, file, object));
+    }
+    let io_err = |e| (Format::Raw, Err(context.io_error("read", &object.path, e)));
+    let mut len = probe_len(object.size);
+    for _ in 0..MAX_BLOB_READS {
+        let _guard = stats.begin();
+        let bytes = match std::fs::File::open(file)
+            .and_then(|mut handle| local::read_prefix(&mut handle, len as usize))
+        {
+            Ok(bytes) => bytes,
+            Err(e) => return io_err(e),
+        };
+        stats.received(bytes.len());
+        match classify(&bytes, object.size) {
+            Classified::Known(format, meta) => {
+                return context.classified(&object.path, format, meta);
+            }
+            Classified::ReadMore(n) if n > bytes.len() as u64 => len = n,
+            Classified::ReadMore(_) => break,
+        }
+    }
+    context.endless_header(&object.path, len as usize)
+}
+
+/// Reads and parses one local `.npy` file's header (blocking).
+fn local_npy_header(
     context: &ErrorContext,
     stats: &RequestStats,
     file: &std::path::Path,
@@ -236,10 +304,53 @@ impl Store {
         }
     }
 
-    /// Parses the header of a listed object, reading only the header's bytes: a first read of
+    /// What a listed object is and, for an array, its metadata: a `.npy` (by its name) through
+    /// [`read_npy_header`](Self::read_npy_header); anything else by its first bytes (a DataJoint
+    /// blob's header, inflating only the start of a compressed one; an attachment; raw bytes).
+    pub async fn read_object_header(
+        &self,
+        object: &ObjectInfo,
+    ) -> (Format, Result<ArrayMeta, StoreError>) {
+        if is_npy(&object.path) {
+            return (Format::Npy, self.read_npy_header(object).await);
+        }
+        if object.size == 0 {
+            let Classified::Known(format, meta) = classify(&[], 0) else {
+                return self.context.endless_header(&object.path, 0);
+            };
+            return self.context.classified(&object.path, format, meta);
+        }
+        let mut len = probe_len(object.size);
+        for _ in 0..MAX_BLOB_READS {
+            let bytes = match self.read_range(&object.path, 0..len).await {
+                Ok(bytes) => bytes,
+                Err(err) => return (Format::Raw, Err(err)),
+            };
+            match classify(&bytes, object.size) {
+                Classified::Known(format, meta) => {
+                    return self.context.classified(&object.path, format, meta);
+                }
+                Classified::ReadMore(n) if n > bytes.len() as u64 => len = n,
+                Classified::ReadMore(_) => break,
+            }
+        }
+        self.context.endless_header(&object.path, len as usize)
+    }
+
+    /// The format and array metadata of a listed object; an object that holds no array is an
+    /// error saying what it holds.
+    pub async fn read_header(
+        &self,
+        object: &ObjectInfo,
+    ) -> Result<(Format, ArrayMeta), StoreError> {
+        let (format, meta) = self.read_object_header(object).await;
+        Ok((format, meta?))
+    }
+
+    /// Parses the header of a listed `.npy` object, reading only the header's bytes: a first read of
     /// [`npy::MIN_PROBE_BYTES`] (clamped to the object's size), a second one only when the
     /// header is longer, never more than [`npy::MAX_HEADER_BYTES`].
-    pub async fn read_header(&self, object: &ObjectInfo) -> Result<ArrayMeta, StoreError> {
+    pub async fn read_npy_header(&self, object: &ObjectInfo) -> Result<ArrayMeta, StoreError> {
         let context = &self.context;
         if object.size == 0 {
             return Err(context.empty(&object.path));
@@ -263,8 +374,8 @@ impl Store {
     /// The listing entry of one object: its header (or why it could not be read) and its
     /// DataJoint parts.
     pub async fn entry(&self, object: ObjectInfo) -> Entry {
-        let meta = self.read_header(&object).await;
-        Entry::new(self.spec(), object, meta)
+        let (format, meta) = self.read_object_header(&object).await;
+        Entry::read(self.spec(), object, format, meta)
     }
 
     /// Entries of a batch of local files, read on a blocking thread.
@@ -275,11 +386,14 @@ impl Store {
             batch
                 .into_iter()
                 .map(|object| {
-                    let meta = match local::resolve(&root, &object.path) {
+                    let (format, meta) = match local::resolve(&root, &object.path) {
                         Some(file) => local_header(&store.context, &store.stats, &file, &object),
-                        None => Err(store.context.invalid_path(&object.path, "not a store path")),
+                        None => (
+                            Format::Raw,
+                            Err(store.context.invalid_path(&object.path, "not a store path")),
+                        ),
                     };
-                    Entry::new(store.spec(), object, meta)
+                    Entry::read(store.spec(), object, format, meta)
                 })
                 .collect::<Vec<_>>()
         })
@@ -303,7 +417,7 @@ impl Store {
 }
 
 impl Store {
-    /// Every `.npy` object below `prefix` with its header, in path order: the walk and the
+    /// Every listed object below `prefix` with its header, in path order: the walk and the
     /// header reads of [`entries`] in one. On a local store both happen in one parallel pass
     /// over the folders. A listing error ends the stream with that error.
     pub fn scan(self: &Arc<Self>, prefix: &str) -> BoxStream<'static, Result<Entry, StoreError>> {
@@ -317,9 +431,11 @@ impl Store {
                     let context = Arc::clone(&store.context);
                     let shown = relative.clone();
                     tokio::task::spawn_blocking(move || {
-                        local::walk_map(&dir, &relative, &|file, info| {
-                            let meta = local_header(&store.context, &store.stats, file, &info);
-                            Entry::new(store.spec(), info, meta)
+                        let hash = store.spec().layout.hash_prefix.clone();
+                        local::walk_map(&dir, &relative, &hash, &|file, info| {
+                            let (format, meta) =
+                                local_header(&store.context, &store.stats, file, &info);
+                            Entry::read(store.spec(), info, format, meta)
                         })
                     })
                     .await

@@ -1,5 +1,5 @@
-//! Listing a store: one level (folders and `.npy` objects, like `ls`) or every `.npy` object
-//! below a prefix. Listings carry what the store says of each object; no object is read.
+//! Listing a store: one level (folders and listed objects, like `ls`) or every listed object
+//! (`.npy` files, `_hash` objects) below a prefix. Listings carry what the store says of each object; no object is read.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjPath;
 use object_store::{ObjectMeta, ObjectStoreExt};
 
-use super::object::{Level, ObjectInfo, is_npy};
+use super::object::{Level, ObjectInfo, is_listed};
 use super::{Source, Store, StoreError, local};
 
 /// The listing entry of a remote object below `root`.
@@ -28,7 +28,8 @@ impl Store {
             Source::Local { root } => {
                 let dir = self.file(root, prefix)?;
                 let relative = prefix.trim_matches('/').to_string();
-                tokio::task::spawn_blocking(move || local::browse(&dir, &relative))
+                let hash = self.spec().layout.hash_prefix.clone();
+                tokio::task::spawn_blocking(move || local::browse(&dir, &relative, &hash))
                     .await
                     .map_err(std::io::Error::other)
                     .and_then(|r| r)
@@ -50,7 +51,7 @@ impl Store {
                 };
                 for meta in listed.objects {
                     let info = remote_info(root, meta);
-                    if is_npy(&info.path) {
+                    if is_listed(&info.path, &self.spec().layout.hash_prefix) {
                         level.objects.push(info);
                     } else {
                         level.other_files += 1;
@@ -71,10 +72,11 @@ impl Store {
                 let dir = self.file(root, prefix);
                 let relative = prefix.trim_matches('/').to_string();
                 let context = Arc::clone(&self.context);
+                let hash = self.spec().layout.hash_prefix.clone();
                 futures::stream::once(async move {
                     let dir = dir?;
                     let shown = relative.clone();
-                    tokio::task::spawn_blocking(move || local::walk(&dir, &relative))
+                    tokio::task::spawn_blocking(move || local::walk(&dir, &relative, &hash))
                         .await
                         .map_err(std::io::Error::other)
                         .and_then(|r| r)
@@ -92,10 +94,11 @@ impl Store {
                 let root = root.clone();
                 let context = Arc::clone(&self.context);
                 let shown = prefix.trim_matches('/').to_string();
+                let hash = self.spec().layout.hash_prefix.clone();
                 client
                     .list(Some(&key))
                     .map_ok(move |meta| remote_info(&root, meta))
-                    .try_filter(|info| std::future::ready(is_npy(&info.path)))
+                    .try_filter(move |info| std::future::ready(is_listed(&info.path, &hash)))
                     .map_err(move |e| context.remote_error("list", &shown, e))
                     .boxed()
             }
@@ -115,17 +118,19 @@ impl Store {
         Ok(objects)
     }
 
-    /// The object `prefix` names, when it names a `.npy` object rather than a folder.
+    /// The object `prefix` names, when it names a listed object (a `.npy`, a `_hash` object)
+    /// rather than a folder.
     pub async fn single_object(&self, prefix: &str) -> Result<Option<ObjectInfo>, StoreError> {
+        let listed = is_listed(prefix.trim_matches('/'), &self.spec().layout.hash_prefix);
         match &self.source {
             Source::Local { root } => {
                 let file = self.file(root, prefix)?;
-                if is_npy(prefix) && file.is_file() {
+                if listed && file.is_file() {
                     return self.head(prefix).await.map(Some);
                 }
                 Ok(None)
             }
-            Source::Remote { .. } if is_npy(prefix) => match self.head(prefix).await {
+            Source::Remote { .. } if listed => match self.head(prefix).await {
                 Ok(info) => Ok(Some(info)),
                 Err(StoreError::NotFound { .. }) => Ok(None),
                 Err(err) => Err(err),

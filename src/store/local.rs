@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::object::{Level, ObjectInfo, is_npy};
+use super::object::{Level, ObjectInfo, is_listed};
 
 /// The file of a store-relative path, refusing paths that would leave the store (`..`).
 pub(crate) fn resolve(root: &Path, relative: &str) -> Option<PathBuf> {
@@ -69,8 +69,9 @@ fn join_relative(prefix: &str, name: &str) -> String {
     }
 }
 
-/// One level below `dir` (the file of `prefix`): folders and `.npy` files, hidden ones left out.
-pub(crate) fn browse(dir: &Path, prefix: &str) -> io::Result<Level> {
+/// One level below `dir` (the file of `prefix`): folders and listed files ([`is_listed`] with
+/// `hash_prefix`), hidden ones left out.
+pub(crate) fn browse(dir: &Path, prefix: &str, hash_prefix: &str) -> io::Result<Level> {
     let mut level = Level::default();
     for item in fs::read_dir(dir)? {
         let item = item?;
@@ -91,7 +92,7 @@ pub(crate) fn browse(dir: &Path, prefix: &str) -> io::Result<Level> {
         let relative = join_relative(prefix, &name);
         if meta.is_dir() {
             level.folders.push(relative);
-        } else if is_npy(&name) {
+        } else if is_listed(&relative, hash_prefix) {
             level.objects.push(object_info(relative, &meta));
         } else {
             level.other_files += 1;
@@ -102,11 +103,12 @@ pub(crate) fn browse(dir: &Path, prefix: &str) -> io::Result<Level> {
     Ok(level)
 }
 
-/// Every `.npy` file below `dir` (the file of `prefix`), sorted by path; hidden entries
-/// skipped. Folders are read in parallel (a store is often one folder per key, so the walk is
-/// mostly `getdents`); symbolic links to folders are followed once each.
-pub(crate) fn walk(dir: &Path, prefix: &str) -> io::Result<Vec<ObjectInfo>> {
-    walk_map(dir, prefix, &|_, info| info)
+/// Every listed file ([`is_listed`] with `hash_prefix`) below `dir` (the file of `prefix`),
+/// sorted by path; hidden entries skipped. Folders are read in parallel (a store is often one
+/// folder per key, so the walk is mostly `getdents`); symbolic links to folders are followed
+/// once each.
+pub(crate) fn walk(dir: &Path, prefix: &str, hash_prefix: &str) -> io::Result<Vec<ObjectInfo>> {
+    walk_map(dir, prefix, hash_prefix, &|_, info| info)
 }
 
 /// Like [`walk`], turning each file into a `T` on the walking thread, while its folder is
@@ -114,6 +116,7 @@ pub(crate) fn walk(dir: &Path, prefix: &str) -> io::Result<Vec<ObjectInfo>> {
 pub(crate) fn walk_map<T: Send>(
     dir: &Path,
     prefix: &str,
+    hash_prefix: &str,
     map: &(dyn Fn(&Path, ObjectInfo) -> T + Sync),
 ) -> io::Result<Vec<T>> {
     // The root itself must be readable; deeper problems are skipped with a warning.
@@ -121,6 +124,7 @@ pub(crate) fn walk_map<T: Send>(
     let found = Mutex::new(Vec::new());
     let visited_links = Mutex::new(HashSet::new());
     let walker = Walker {
+        hash_prefix,
         found: &found,
         visited_links: &visited_links,
         map,
@@ -137,6 +141,7 @@ pub(crate) fn walk_map<T: Send>(
 const MAX_DEPTH: usize = 64;
 
 struct Walker<'a, T> {
+    hash_prefix: &'a str,
     found: &'a Mutex<Vec<(String, T)>>,
     visited_links: &'a Mutex<HashSet<PathBuf>>,
     map: &'a (dyn Fn(&Path, ObjectInfo) -> T + Sync),
@@ -175,7 +180,7 @@ impl<T: Send> Walker<'_, T> {
             let relative = join_relative(&prefix, &name);
             if file_type.is_dir() {
                 subfolders.push((item.path(), relative));
-            } else if is_npy(&name) {
+            } else if is_listed(&relative, self.hash_prefix) {
                 // `DirEntry::metadata` stats relative to the open folder (fstatat), and follows
                 // links only when asked: use the path for links.
                 let meta = if item.file_type().is_ok_and(|t| t.is_symlink()) {

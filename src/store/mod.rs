@@ -5,6 +5,7 @@
 mod client;
 mod entry;
 mod error;
+mod format;
 mod headers;
 pub mod layout;
 mod listing;
@@ -20,9 +21,10 @@ use object_store::path::Path as ObjPath;
 
 pub use entry::Entry;
 pub use error::StoreError;
+pub use format::{Format, MAX_BLOB_HEADER_READ, array_meta};
 pub use headers::{HEADER_CONCURRENCY, RequestStats, entries};
 pub(crate) use local::file_stamp;
-pub use object::{Level, ObjectInfo, is_npy};
+pub use object::{Level, ObjectInfo, is_listed, is_npy};
 
 use crate::config::{Backend, StoreSpec};
 

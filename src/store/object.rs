@@ -16,14 +16,14 @@ pub struct ObjectInfo {
     pub e_tag: Option<String>,
 }
 
-/// One level of a listing: sub-folders and `.npy` objects, both sorted by path.
+/// One level of a listing: sub-folders and listed objects (see [`is_listed`]), both sorted by path.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Level {
     /// Store-relative paths of the sub-folders, without a trailing `/`.
     pub folders: Vec<String>,
-    /// The `.npy` objects of this level.
+    /// The listed objects of this level (`.npy`, and `_hash` objects).
     pub objects: Vec<ObjectInfo>,
-    /// How many other (non-`.npy`) objects this level holds; they are not shown.
+    /// How many other objects this level holds; they are not shown.
     pub other_files: usize,
 }
 
@@ -40,9 +40,33 @@ pub fn is_npy(path: &str) -> bool {
     bytes.len() > 4 && bytes[bytes.len() - 4..].eq_ignore_ascii_case(b".npy")
 }
 
+/// `true` for what a listing shows: `.npy` objects anywhere, and every object under the
+/// store's `hash_prefix` folder (DataJoint's `_hash`: blobs, attachments, raw bytes, told apart by
+/// their first bytes).
+pub fn is_listed(path: &str, hash_prefix: &str) -> bool {
+    if is_npy(path) {
+        return true;
+    }
+    let hash = hash_prefix.trim_matches('/');
+    !hash.is_empty()
+        && path
+            .strip_prefix(hash)
+            .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_npy;
+    use super::{is_listed, is_npy};
+
+    #[test]
+    fn hash_objects_are_listed() {
+        assert!(is_listed("_hash/s/vreefuusdyo3mff4bn6i7yr5tq", "_hash"));
+        assert!(is_listed("_hash/s/ab/cd/x", "/_hash/"));
+        assert!(is_listed("a/x.npy", "_hash"));
+        assert!(!is_listed("_hashes/s/x", "_hash"));
+        assert!(!is_listed("_schema/s/t/x", "_hash"));
+        assert!(!is_listed("_hash/s/x", ""));
+    }
 
     #[test]
     fn npy_names() {

@@ -187,6 +187,7 @@ impl App {
                 }
                 let python = file
                     .as_ref()
+                    .filter(|_| entry.format == crate::store::Format::Npy)
                     .map(|f| format::python_mmap(&f.display().to_string()));
                 let button = ui
                     .add_enabled(python.is_some(), egui::Button::new("Copy Python"))
@@ -220,8 +221,17 @@ impl App {
                 {
                     self.commands.push(Command::Load);
                 }
+                let refusal = entry
+                    .meta
+                    .as_ref()
+                    .ok()
+                    .and_then(|meta| entry.format.mmap_refusal(meta));
                 if ui
-                    .add_enabled(readable, egui::Button::new("Memory-map"))
+                    .add_enabled(
+                        readable && refusal.is_none(),
+                        egui::Button::new("Memory-map"),
+                    )
+                    .on_disabled_hover_text(refusal.unwrap_or("No array to map"))
                     .on_hover_text(
                         "Map the array without reading it (a remote one is downloaded to the cache first)",
                     )
@@ -283,8 +293,12 @@ fn details_grid_ui(ui: &mut egui::Ui, entry: &Entry, cached: &str) {
                         if meta.fortran_order { "Fortran" } else { "C" }.to_string(),
                     );
                 }
-                Err(err) => row(ui, "error", err.to_string()),
+                Err(err) => match entry.not_an_array() {
+                    Some(what) => row(ui, "holds", what),
+                    None => row(ui, "error", err.to_string()),
+                },
             }
+            row(ui, "format", entry.format.name().to_string());
             row(ui, "path", entry.object.path.clone());
             row(ui, "store", entry.store.clone());
             if let Some(dj) = &entry.datajoint {

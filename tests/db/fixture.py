@@ -376,6 +376,17 @@ def fill(args):
         label : varchar(32)
         """
 
+    @schema
+    class Trace(dj.Manual):
+        definition = """
+        # analysis results kept as DataJoint blobs
+        -> Session
+        trace_id : int16
+        ---
+        signal : <blob@main>    # in-store blob (_hash)
+        summary : <blob>        # in-table blob
+        """
+
     if backend == "mysql":
         # DataJoint's own recovery of :json: on MariaDB, extended to codecs stored as JSON.
         for table in (Recording,):
@@ -405,6 +416,46 @@ def fill(args):
             ))
     Recording.insert(recordings)
     RecordingStats.populate()
+    # Blobs as DataJoint packs them: compressed (zlib, > 1000 bytes) and not, mYm and dj0 (0-d), complex, a dict.
+    trace_rows = ([
+        dict(animal="mouse01", session=1, trace_id=1,
+             signal=np.cumsum(rng.standard_normal((600, 3)), axis=0),
+             summary=np.arange(6, dtype=np.int16).reshape(2, 3)),
+        dict(animal="mouse01", session=1, trace_id=2,
+             signal=rng.integers(0, 100, size=(40, 5)).astype(np.int32),
+             summary=np.array(3.25)),
+        dict(animal="mouse/02", session=1, trace_id=1,
+             signal=(rng.standard_normal((20, 15)) + 1j * rng.standard_normal((20, 15))).astype(np.complex64),
+             summary={"rate": 30000.0, "units": "mV"}),
+        dict(animal="mouse01", session=2, trace_id=1,
+             signal=np.zeros(5000, dtype=np.float32),
+             summary=np.linspace(0, 1, 400).reshape(20, 20, order="F")),
+    ])
+    if backend == "postgresql":
+        Trace.insert(trace_rows)
+    else:
+        # DataJoint 2.3.5 cannot insert a JSON-typed codec value into MariaDB (its heading reads the column as
+        # longtext). Mirror its insert with SQL, using DataJoint's own encoding: `blob.pack(v, compress=True)`
+        # (BlobCodec.encode) for both attributes, the <blob@> bytes written to `_hash/{schema}/{hash}` with
+        # hash = base32(md5) as HashCodec does, and its `{hash, path, schema, store, size}` JSON in the column.
+        import base64
+        import hashlib
+
+        import datajoint.blob as djb
+
+        for row in trace_rows:
+            signal = djb.pack(row["signal"], compress=True)
+            digest = base64.b32encode(hashlib.md5(signal).digest()).decode().rstrip("=").lower()
+            path = f"_hash/{SCHEMA}/{digest}"
+            os.makedirs(os.path.join(args.store, "_hash", SCHEMA), exist_ok=True)
+            with open(os.path.join(args.store, path), "wb") as f:
+                f.write(signal)
+            cell = json.dumps({"hash": digest, "path": path, "schema": SCHEMA, "store": "main", "size": len(signal)})
+            dj.conn().query(
+                f"INSERT INTO `{SCHEMA}`.`trace` (animal, session, trace_id, `signal`, summary) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                args=(row["animal"], row["session"], row["trace_id"], cell,
+                      djb.pack(row["summary"], compress=True)))
     items = np.arange(BIG_ROWS)
     Big.insert(
         [dict(item=int(i), value=float(i) * 0.5, label=f"item {i}") for i in items]
@@ -412,6 +463,37 @@ def fill(args):
 
     expected = {}
     conn = dj.conn()
+    # What DataJoint fetches from the blob table, as .npy files numpy writes (arrays) for the tests to compare.
+    npy_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), f"npy-{backend}")
+    os.makedirs(npy_dir, exist_ok=True)
+    traces = []
+    if backend == "postgresql":
+        fetched = Trace.to_dicts()
+    else:
+        # What DataJoint's fetch decodes from those bytes (BlobCodec.decode: unpack(squeeze=False)).
+        import datajoint.blob as djb
+
+        fetched = [dict(r, signal=djb.unpack(djb.pack(r["signal"], compress=True), squeeze=False),
+                        summary=djb.unpack(djb.pack(r["summary"], compress=True), squeeze=False))
+                   for r in trace_rows]
+    for row in fetched:
+        files = {}
+        for attr in ("signal", "summary"):
+            value = row[attr]
+            if isinstance(value, np.ndarray):
+                name = f"{row['animal'].replace('/', '_')}-{row['session']}-{row['trace_id']}-{attr}.npy"
+                np.save(os.path.join(npy_dir, name), value)
+                files[attr] = {"npy": os.path.join(npy_dir, name), "shape": list(value.shape),
+                               "dtype": value.dtype.str}
+            else:
+                files[attr] = {"npy": None, "value": jsonable(value)}
+        traces.append({"key": {"animal": row["animal"], "session": int(row["session"]),
+                               "trace_id": int(row["trace_id"])}, **files})
+    expected["Trace"] = {"sql_name": Trace.table_name, "rows": traces, "primary_key": list(Trace.primary_key)}
+    # The JSON DataJoint keeps for each <blob@> cell (its _hash path).
+    q = 'SELECT CAST(signal AS text) FROM "{s}"."trace"' if backend == "postgresql" \
+        else "SELECT `signal` FROM `{s}`.`trace`"
+    expected["trace_signal_json"] = [json.loads(r[0]) for r in conn.query(q.format(s=SCHEMA)).fetchall()]
     for table in (Animal, Session, Recording, RecordingStats, RecordingStats.Channel):
         rows = [jsonable(r) for r in table.to_dicts()]
         expected[table.__name__ if table is not RecordingStats.Channel else "RecordingStats.Channel"] = {

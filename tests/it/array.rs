@@ -236,7 +236,7 @@ fn ensure_numpy() {
 }
 
 /// Runs `script` with numpy; fails the test with numpy's message if an assertion fails.
-fn numpy_agrees(script: &str) {
+pub(crate) fn numpy_agrees(script: &str) {
     ensure_numpy();
     let out = std::process::Command::new("python3")
         .args(["-c", &format!("import numpy as np\n{script}")])

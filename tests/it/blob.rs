@@ -344,7 +344,7 @@ impl Layout {
 }
 
 /// C-order element bytes to Fortran order.
-fn c_to_f(c: &[u8], shape: &[u64], item: usize) -> Vec<u8> {
+pub(crate) fn c_to_f(c: &[u8], shape: &[u64], item: usize) -> Vec<u8> {
     let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
     let n: usize = dims.iter().product();
     let mut out = Vec::with_capacity(c.len());

@@ -53,7 +53,7 @@ fn json_lines(out: &Output) -> Vec<Value> {
         .collect()
 }
 
-const FIELDS: [&str; 14] = [
+pub(crate) const FIELDS: [&str; 16] = [
     "store",
     "path",
     "object_size",
@@ -66,6 +66,8 @@ const FIELDS: [&str; 14] = [
     "nbytes",
     "format_version",
     "data_offset",
+    "format",
+    "attach_name",
     "datajoint",
     "error",
 ];

@@ -135,7 +135,7 @@ fn schemas_and_tables_as_datajoint_declared_them() {
                 server.backend
             );
         }
-        assert_eq!(tables.len(), 6, "hidden ~ tables are left out: {tiers:?}");
+        assert_eq!(tables.len(), 7, "hidden ~ tables are left out: {tiers:?}");
         let recording = find("recording");
         assert_eq!(recording["comment"], "raw recordings");
         assert_eq!(
@@ -614,6 +614,159 @@ fn db_get_writes_the_cell_array() {
             "{}",
             stderr(&out)
         );
+    }
+}
+
+/// `<blob@main>` and `<blob>` cells of the `Trace` table, inserted by DataJoint itself on PostgreSQL; on MariaDB,
+/// where DataJoint 2.3.5 cannot insert JSON-typed codec values, the fixture lets DataJoint's own encoder and
+/// insert write them by marking the columns JSON as DataJoint does for `:json:` columns (tests/db/fixture.py), so
+/// the bytes and JSON are DataJoint's exact encoding on both. Checked against what `Table.to_dicts()` returned
+/// (arrays saved by numpy): `db rows` (JSON and text) gives their shape and dtype, `db get` writes `.npy` files
+/// numpy reads back equal, and `ls` of the store's `_hash` folder lists the same blobs.
+#[test]
+fn blob_cells_show_shape_and_dtype_and_db_get_writes_them() {
+    let fx = db_fixture();
+    for server in servers() {
+        let project = server.project();
+        let table = format!("{}.Trace", fx.schema);
+        let ours = json_lines(&run(npyscope(
+            project.path(),
+            &["db", "rows", &table, "--json"],
+        )));
+        let theirs = server.expected_rows("Trace");
+        assert_eq!(ours.len(), theirs.len(), "{:?}", server.backend);
+        assert_eq!(theirs.len(), 4);
+        let mut pairs = Vec::new();
+        let mut scalars = Vec::new();
+        let mut blob_paths = Vec::new();
+        for want in &theirs {
+            let key = &want["key"];
+            let row = ours
+                .iter()
+                .find(|r| {
+                    r["key"]["animal"] == key["animal"]
+                        && r["key"]["session"] == key["session"]
+                        && r["key"]["trace_id"] == key["trace_id"]
+                })
+                .unwrap_or_else(|| panic!("{:?}: no row {key}", server.backend));
+            let signal = &row["attributes"]["signal"];
+            assert_eq!(signal["codec"], "blob", "{signal}");
+            assert_eq!(signal["store"], "main", "{signal}");
+            let path = signal["path"].as_str().expect("path");
+            assert!(path.starts_with("_hash/npyscope_test/"), "{signal}");
+            blob_paths.push((path.to_string(), want["signal"].clone()));
+            for attr in ["signal", "summary"] {
+                let got = &row["attributes"][attr];
+                let expected = &want[attr];
+                // DataJoint's fetch gives a 0-d array as a Python scalar: the blob holds a 0-d array.
+                let scalar = expected["value"].as_f64();
+                if expected["npy"].is_null() && scalar.is_none() {
+                    assert_eq!(
+                        got["shape"],
+                        Value::Null,
+                        "{attr}: not an array: {got} {expected}"
+                    );
+                    assert_eq!(got["dtype"], Value::Null, "{attr}: {got}");
+                    continue;
+                }
+                if scalar.is_some() {
+                    assert_eq!(got["shape"], serde_json::json!([]), "{attr}: 0-d: {got}");
+                    assert_eq!(got["dtype"], "<f8", "{attr}: {got}");
+                } else {
+                    assert_eq!(
+                        got["shape"], expected["shape"],
+                        "{:?} {attr}: {got}",
+                        server.backend
+                    );
+                    assert_eq!(
+                        got["dtype"], expected["dtype"],
+                        "{:?} {attr}: {got}",
+                        server.backend
+                    );
+                }
+                let out_file = project.path().join(format!(
+                    "{}-{}-{}-{attr}.npy",
+                    key["animal"].as_str().unwrap_or("").replace('/', "_"),
+                    key["session"],
+                    key["trace_id"]
+                ));
+                let terms: Vec<String> = ["animal", "session", "trace_id"]
+                    .iter()
+                    .map(|k| match &key[*k] {
+                        Value::String(s) => format!("{k}={s}"),
+                        other => format!("{k}={other}"),
+                    })
+                    .collect();
+                let mut args = vec!["db", "get", table.as_str(), attr];
+                for term in &terms {
+                    args.extend(["--where", term.as_str()]);
+                }
+                args.extend(["-o", out_file.to_str().unwrap_or("")]);
+                let out = run(npyscope(project.path(), &args));
+                assert!(
+                    out.status.success(),
+                    "{:?} db get {attr}: {}",
+                    server.backend,
+                    stderr(&out)
+                );
+                match scalar {
+                    Some(value) => scalars.push(format!("({out_file:?}, {value:?})")),
+                    None => pairs.push(format!(
+                        "({:?}, {:?})",
+                        out_file,
+                        expected["npy"].as_str().unwrap_or("")
+                    )),
+                }
+            }
+        }
+        assert!(
+            pairs.len() + scalars.len() >= 7,
+            "{} cells written",
+            pairs.len()
+        );
+        let script = format!(
+            "import numpy as np\n\
+             for got, want in [{}]:\n    \
+             a, b = np.load(got), np.load(want)\n    \
+             assert a.dtype == b.dtype and a.shape == b.shape, (got, a.dtype, a.shape, b.dtype, b.shape)\n    \
+             assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), got\n\
+             for got, value in [{}]:\n    \
+             a = np.load(got)\n    \
+             assert a.shape == () and a.item() == value, (got, a)\n",
+            pairs.join(", "),
+            scalars.join(", ")
+        );
+        let check = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .expect("python3");
+        assert!(
+            check.status.success(),
+            "{:?}: numpy reads back what DataJoint fetched: {}",
+            server.backend,
+            String::from_utf8_lossy(&check.stderr)
+        );
+
+        // The same blobs, listed from the store's _hash folder by their first bytes.
+        let listed = json_lines(&run(npyscope(
+            project.path(),
+            &["ls", "-r", "--json", "main:_hash"],
+        )));
+        for (path, want) in &blob_paths {
+            let record = listed
+                .iter()
+                .find(|r| r["path"] == path.as_str())
+                .unwrap_or_else(|| panic!("{:?}: {path} not listed: {listed:?}", server.backend));
+            assert_eq!(record["format"], "dj-blob", "{record}");
+            assert_eq!(record["shape"], want["shape"], "{record}");
+            assert_eq!(record["dtype"], want["dtype"], "{record}");
+        }
+
+        // The text table shows shape · dtype for blob cells.
+        let text = stdout(&run(npyscope(project.path(), &["db", "rows", &table])));
+        assert!(text.contains("(600, 3) \u{b7} float64"), "{text}");
+        assert!(text.contains("(2, 3) \u{b7} int16"), "{text}");
     }
 }
 

@@ -8,6 +8,7 @@ mod s3_server;
 mod array;
 mod array_data;
 mod blob;
+mod blob_store;
 mod cache;
 mod cli;
 mod cli_options;

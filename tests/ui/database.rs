@@ -39,7 +39,7 @@ fn the_tree_opens_a_table_whose_npy_cell_previews() {
     let mut setup = database_app();
     let harness = &mut setup.harness;
     open_table(harness, "Recording · manual");
-    // Key attributes, the arrays' shape · dtype · size from the database, an in-table blob.
+    // Key attributes, the arrays' shape · dtype · size from the database, an in-table blob's from its bytes.
     step_until(harness, "the recording rows", |h| {
         has_label(h, "(3000, 4) · float32 · 46.88 KiB") && has_label(h, "mouse01")
     });
@@ -54,8 +54,8 @@ fn the_tree_opens_a_table_whose_npy_cell_previews() {
         assert!(has_label(harness, column), "column {column}");
     }
     assert!(
-        has_label_containing(harness, "blob · 49 B"),
-        "the in-table blob's size"
+        has_label_containing(harness, "(2, 3) · int16 · 49 B"),
+        "the in-table blob's shape, dtype (from its first bytes) and size"
     );
     assert!(has_label_containing(harness, "6 rows"), "the row count");
     // Selecting the cell shows its array and the row's other attributes.

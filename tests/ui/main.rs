@@ -6,6 +6,7 @@ mod db_fixture;
 #[path = "../support/s3_server.rs"]
 mod s3_server;
 
+mod blob;
 mod browse;
 mod common;
 mod database;
