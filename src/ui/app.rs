@@ -287,7 +287,10 @@ impl App {
             Command::DbSortBy(column) => self.database.sort_by(&mut cx!(self), column),
             Command::DbSelect { row, column } => self.database.select(row, column),
             Command::DbMoveSelection(step) => self.database.move_selection(step),
-            Command::DbCell(action) => self.open_cell(action),
+            Command::DbCell(action) => {
+                self.database
+                    .open_cell(&mut cx!(self), &self.stores, action)
+            }
         }
     }
 
@@ -298,36 +301,6 @@ impl App {
         let confirm_above = self.stores.confirm_download_bytes();
         self.actions
             .request(&mut cx!(self), action, array, confirm_above);
-    }
-
-    /// Opens the selected `<npy@>` cell's array in the store it names, for `action`.
-    fn open_cell(&mut self, action: CellAction) {
-        let value = self
-            .database
-            .open
-            .as_ref()
-            .and_then(|open| open.selected_value())
-            .cloned();
-        let Some(value) = value else {
-            return self.status.error("select an <npy@> cell first");
-        };
-        let Some(name) = self.database.cell_store(&value) else {
-            return self.status.error(
-                "this cell names no store and no default store is configured (set \"default\" \
-                 in the stores block of datajoint.json)",
-            );
-        };
-        match self.stores.store_named(&name).cloned() {
-            Some(store) => self.database.open_cell(&mut cx!(self), store, action),
-            None => {
-                let names: Vec<&str> = self.stores.slots.iter().map(|s| s.name.as_str()).collect();
-                self.status.error(format!(
-                    "the cell's array is in store \"{name}\", which is not open (stores: {}); \
-                     configure it in datajoint.json",
-                    names.join(", ")
-                ));
-            }
-        }
     }
 
     /// What eframe keeps between runs.

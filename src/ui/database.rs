@@ -10,17 +10,16 @@
 //! Everything runs in jobs ([`crate::db`] does the work); drawing is in `database_ui.rs`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use super::command::{Command, DataAction};
 use super::connect_database::{ConnectAction, ConnectDatabaseDialog};
 use super::requests::{JobRow, Request, cancel_if, flatten, take_done};
 use super::room::Cx;
+use super::stores::StoresRoom;
 use crate::array::ArrayRef;
 use crate::config::DatabaseSpec;
 use crate::db::{self, CellValue, Database, DbRow, Order, PageStart, RowQuery, Table, Term};
 use crate::settings::SavedDatabase;
-use crate::store::Store;
 
 /// Rows per page read from the database.
 pub(crate) const PAGE_ROWS: u64 = db::PAGE_ROWS;
@@ -539,12 +538,28 @@ impl DatabaseRoom {
         }
     }
 
-    /// Opens the selected `<npy@>` cell's array in `store` (its header is read) for `action`.
-    pub(crate) fn open_cell(&mut self, cx: &mut Cx<'_>, store: Arc<Store>, action: CellAction) {
-        let Some(CellValue::Npy(npy)) = self.open.as_ref().and_then(OpenTable::selected_value)
-        else {
-            cx.error("select an <npy@> cell first");
-            return;
+    /// Opens the selected `<npy@>` cell's array in the store it names, one of `stores` (its
+    /// header is read), for `action`.
+    pub(crate) fn open_cell(&mut self, cx: &mut Cx<'_>, stores: &StoresRoom, action: CellAction) {
+        let Some(value) = self.open.as_ref().and_then(OpenTable::selected_value) else {
+            return cx.error("select an <npy@> cell first");
+        };
+        let CellValue::Npy(npy) = value else {
+            return cx.error("select an <npy@> cell first");
+        };
+        let Some(name) = self.cell_store(value) else {
+            return cx.error(
+                "this cell names no store and no default store is configured (set \"default\" \
+                 in the stores block of datajoint.json)",
+            );
+        };
+        let Some(store) = stores.store_named(&name).cloned() else {
+            let names: Vec<&str> = stores.slots.iter().map(|s| s.name.as_str()).collect();
+            return cx.error(format!(
+                "the cell's array is in store \"{name}\", which is not open (stores: {}); \
+                 configure it in datajoint.json",
+                names.join(", ")
+            ));
         };
         let path = npy.path.clone();
         let label = format!("Opening {}:{path}", store.name());

@@ -136,10 +136,12 @@ fn npy_metadata_restricts_the_rows_in_the_database() {
         .type_text("waveform.shape[0] > 2500  spikes.dtype:int64");
     harness.step();
     harness.key_press(egui::Key::Enter);
+    // The count and the first page come from two queries: wait for both.
     step_until(harness, "the two long recordings", |h| {
-        has_label_containing(h, "· 2 rows") && !has_label(h, "(1500, 4) · float32 · 23.44 KiB")
+        has_label_containing(h, "· 2 rows")
+            && has_label(h, "(3000, 4) · float32 · 46.88 KiB")
+            && !has_label(h, "(1500, 4) · float32 · 23.44 KiB")
     });
-    assert!(has_label(harness, "(3000, 4) · float32 · 46.88 KiB"));
 }
 
 /// Types `text` into the field labelled `label`.
