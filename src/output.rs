@@ -23,14 +23,14 @@ pub fn temporary_beside(folder: &Path, prefix: &str) -> io::Result<NamedTempFile
     builder.tempfile_in(folder)
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
     use super::temporary_beside;
 
+    #[cfg(unix)]
     #[test]
     fn output_files_follow_the_umask_not_0600() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("a folder");
         let temp = temporary_beside(dir.path(), ".out").expect("a file");
         let target = dir.path().join("out.npy");

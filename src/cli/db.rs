@@ -364,53 +364,20 @@ async fn get_cell(
         .first()
         .and_then(|row| row.values.get(position))
         .context("the row went away while it was read")?;
+    let cell_name = format!("{table_name}.{attribute}");
     match value {
         CellValue::Npy(npy) => {
-            let store = npy
-                .store
-                .clone()
-                .or_else(|| config.default_store.clone())
-                .with_context(|| {
-                    format!(
-                        "{table_name}.{attribute} names no store and no default store is \
-                         configured (set \"default\" in the stores block of datajoint.json)"
-                    )
-                })?;
-            let args = GetArgs {
-                target: format!("{store}:{}", npy.path),
-                output: Some(output.to_path_buf()),
-                rows: None,
-                field: None,
-                mmap: false,
-                force,
-            };
-            get::run(config, &args, out).await
+            let target = store_target(config, &cell_name, npy.store.as_ref(), &npy.path)?;
+            get_target(config, target, output, force, out).await
         }
         CellValue::Null => bail!("{table_name}.{attribute} is NULL in that row"),
         CellValue::Stored(cell) if cell.codec == "blob" => {
-            let store = cell
-                .store
-                .clone()
-                .or_else(|| config.default_store.clone())
-                .with_context(|| {
-                    format!(
-                        "{table_name}.{attribute} names no store and no default store is \
-                         configured (set \"default\" in the stores block of datajoint.json)"
-                    )
-                })?;
             let path = cell
                 .path
                 .as_deref()
                 .with_context(|| format!("{table_name}.{attribute} holds no \"path\""))?;
-            let args = GetArgs {
-                target: format!("{store}:{path}"),
-                output: Some(output.to_path_buf()),
-                rows: None,
-                field: None,
-                mmap: false,
-                force,
-            };
-            get::run(config, &args, out).await
+            let target = store_target(config, &cell_name, cell.store.as_ref(), path)?;
+            get_target(config, target, output, force, out).await
         }
         CellValue::InTable {
             codec: Some(codec), ..
@@ -433,6 +400,41 @@ async fn get_cell(
             other.display()
         ),
     }
+}
+
+/// `STORE:PATH` of a cell's object: the store it names, else the configured default store.
+fn store_target(
+    config: &Config,
+    cell_name: &str,
+    store: Option<&String>,
+    path: &str,
+) -> anyhow::Result<String> {
+    let store = store.or(config.default_store.as_ref()).with_context(|| {
+        format!(
+            "{cell_name} names no store and no default store is configured (set \"default\" \
+                 in the stores block of datajoint.json)"
+        )
+    })?;
+    Ok(format!("{store}:{path}"))
+}
+
+/// `get TARGET -o output` of a cell's object, as the `get` command writes it.
+async fn get_target(
+    config: &Config,
+    target: String,
+    output: &std::path::Path,
+    force: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let args = GetArgs {
+        target,
+        output: Some(output.to_path_buf()),
+        rows: None,
+        field: None,
+        mmap: false,
+        force,
+    };
+    get::run(config, &args, out).await
 }
 
 /// Writes the array an in-table blob holds to `output` as a `.npy` (DataJoint's dtype, shape and Fortran
