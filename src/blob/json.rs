@@ -17,7 +17,7 @@ fn float(v: f64) -> Value {
 }
 
 /// A UUID in Python's `str(uuid)` form.
-fn uuid(b: &[u8; 16]) -> String {
+pub(super) fn uuid(b: &[u8; 16]) -> String {
     let h = hex::encode(b);
     format!(
         "{}-{}-{}-{}-{}",

@@ -17,6 +17,7 @@ mod path;
 mod protocol;
 mod scalar;
 mod sniff;
+mod summary;
 mod types;
 mod value;
 mod zlib;

@@ -9,9 +9,6 @@ use super::array::BlobArray;
 use super::scalar::Scalar;
 use super::value::BlobValue;
 
-/// How many path segments a child's label has (struct array elements take two).
-type Label = Vec<String>;
-
 impl BlobValue {
     /// The node at `path` (empty: this node); `None` when a segment names nothing.
     pub fn get<S: AsRef<str>>(&self, path: &[S]) -> Option<&BlobValue> {
@@ -69,8 +66,9 @@ impl BlobValue {
         }
     }
 
-    /// The `k`-th child and its label, in stored order.
-    fn child(&self, k: usize) -> Option<(Label, &BlobValue)> {
+    /// The `k`-th child and its label (the path segments it adds), in stored order; `None` past the last child
+    /// and for leaves. A struct array's children are its elements' fields, element by element.
+    pub fn child(&self, k: usize) -> Option<(Vec<String>, &BlobValue)> {
         match self {
             BlobValue::Record(r) => Some((vec![r.names.get(k)?.clone()], r.fields.get(k)?)),
             BlobValue::Struct(s) => {

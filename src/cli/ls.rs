@@ -97,12 +97,14 @@ fn print_table(
     }
     let mut total_bytes = 0u64;
     let mut broken = 0usize;
+    let mut others = 0usize;
     for entry in entries {
         let ObjectInfo { path, size, .. } = &entry.object;
         total_bytes = total_bytes.saturating_add(*size);
         let shown = shown_path(prefix, path).to_string();
         match &entry.meta {
             Err(_) if entry.not_an_array().is_some() => {
+                others += 1;
                 table.add_row(vec![
                     shown,
                     entry.not_an_array().unwrap_or_default(),
@@ -132,13 +134,21 @@ fn print_table(
     if !folders.is_empty() || !entries.is_empty() {
         writeln!(out, "{}", format::render(&table))?;
     }
-    let mut total = format!(
-        "{} array{}, {} ({} bytes)",
-        entries.len(),
-        if entries.len() == 1 { "" } else { "s" },
+    // Attachments, raw bytes and blobs of other things are listed but are not arrays (an
+    // unreadable file still counts as one, and as unreadable).
+    let arrays = entries.len() - others;
+    let mut total = format!("{arrays} array{}", if arrays == 1 { "" } else { "s" });
+    if others > 0 {
+        total.push_str(&format!(
+            ", {others} other object{}",
+            if others == 1 { "" } else { "s" }
+        ));
+    }
+    total.push_str(&format!(
+        ", {} ({} bytes)",
         format::bytes(total_bytes),
         total_bytes
-    );
+    ));
     if entries.is_empty() && !folders.is_empty() {
         writeln!(
             out,

@@ -23,27 +23,63 @@ use crate::store::{self, HEADER_CONCURRENCY, Store};
 /// default store). Stores are opened once each.
 pub async fn read_blob_headers(config: &Config, rows: &mut [DbRow]) {
     let mut stores: HashMap<String, Option<Arc<Store>>> = HashMap::new();
+    for name in blob_stores(rows, config.default_store.as_deref()) {
+        let store = config
+            .store(&name)
+            .ok()
+            .and_then(|spec| store::open_shared(spec.clone()).ok());
+        stores.insert(name, store);
+    }
+    let stores = stores
+        .into_iter()
+        .filter_map(|(name, store)| Some((name, store?)))
+        .collect();
+    read_blob_headers_in(&stores, config.default_store.as_deref(), rows).await;
+}
+
+/// The names of the stores the `<blob@>` cells of `rows` are in (`default_store` for cells that
+/// name none), each once.
+pub fn blob_stores(rows: &[DbRow], default_store: Option<&str>) -> Vec<String> {
+    let mut names: Vec<String> = rows
+        .iter()
+        .flat_map(|row| &row.values)
+        .filter_map(|value| blob_object(value, default_store).map(|(store, _)| store))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The store and path of a `<blob@>` cell's object (`default_store` when the cell names none);
+/// `None` for other cells.
+pub fn blob_object(value: &CellValue, default_store: Option<&str>) -> Option<(String, String)> {
+    let CellValue::Stored(cell) = value else {
+        return None;
+    };
+    let (true, Some(path)) = (cell.codec == "blob", &cell.path) else {
+        return None;
+    };
+    let store = cell
+        .store
+        .clone()
+        .or_else(|| default_store.map(str::to_string))?;
+    Some((store, path.clone()))
+}
+
+/// [`read_blob_headers`] with stores already open (`stores` by name; cells in other stores keep
+/// no shape): the window uses its open stores.
+pub async fn read_blob_headers_in(
+    stores: &HashMap<String, Arc<Store>>,
+    default_store: Option<&str>,
+    rows: &mut [DbRow],
+) {
     let mut wanted = Vec::new();
     for (r, row) in rows.iter().enumerate() {
         for (c, value) in row.values.iter().enumerate() {
-            let CellValue::Stored(cell) = value else {
-                continue;
-            };
-            let (true, Some(path)) = (cell.codec == "blob", &cell.path) else {
-                continue;
-            };
-            let Some(name) = cell.store.clone().or_else(|| config.default_store.clone()) else {
-                continue;
-            };
-            let store = stores
-                .entry(name.clone())
-                .or_insert_with(|| {
-                    let spec = config.store(&name).ok()?.clone();
-                    store::open_shared(spec).ok()
-                })
-                .clone();
-            if let Some(store) = store {
-                wanted.push((r, c, store, path.clone()));
+            if let Some((name, path)) = blob_object(value, default_store)
+                && let Some(store) = stores.get(&name)
+            {
+                wanted.push((r, c, Arc::clone(store), path));
             }
         }
     }

@@ -19,7 +19,9 @@ mod restrict;
 mod rows;
 mod value;
 
-pub use blob_cells::{fetch_cell_bytes, read_blob_headers};
+pub use blob_cells::{
+    blob_object, blob_stores, fetch_cell_bytes, read_blob_headers, read_blob_headers_in,
+};
 pub use catalog::{
     Attribute, Codec, Table, Tier, ValueKind, class_name, parse_codec, parse_table_name,
     split_type_comment,

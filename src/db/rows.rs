@@ -8,7 +8,7 @@ use super::connect::{Bind, Database};
 use super::error::DbError;
 use super::introspect::{quote, quote_table, text_type};
 use super::npy_terms;
-use super::restrict::{SqlFilter, Term};
+use super::restrict::{Op, SqlFilter, Term, ValueTerm};
 use super::value::{BYTES_HEAD, CellValue, decode};
 use crate::config::DbBackend;
 
@@ -51,6 +51,29 @@ pub struct DbRow {
     pub key_text: Vec<String>,
     /// The decoded values, key attributes first.
     pub values: Vec<CellValue>,
+}
+
+impl DbRow {
+    /// The restriction that selects this row alone: `key = value` for each primary-key
+    /// attribute of `table`; `None` when the table has no primary key.
+    pub fn key_terms(&self, table: &Table) -> Option<Vec<Term>> {
+        let keys = table.key_attributes();
+        if keys.is_empty() || keys.len() != self.key_text.len() {
+            return None;
+        }
+        let terms = keys
+            .iter()
+            .zip(&self.key_text)
+            .map(|(attribute, value)| {
+                Term::Value(ValueTerm {
+                    attr: attribute.name.clone(),
+                    op: Op::Eq,
+                    value: Some(value.clone()),
+                })
+            })
+            .collect();
+        Some(terms)
+    }
 }
 
 /// Reads up to `limit` rows of `table` from `start`.

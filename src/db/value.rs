@@ -141,6 +141,18 @@ pub enum CellValue {
     Invalid(String),
 }
 
+impl CellValue {
+    /// Whether the cell holds an array: `<npy@>`, or a blob whose header says so.
+    pub fn holds_array(&self) -> bool {
+        match self {
+            CellValue::Npy(_) => true,
+            CellValue::Stored(cell) => cell.array.is_some(),
+            CellValue::InTable { array, .. } => array.is_some(),
+            _ => false,
+        }
+    }
+}
+
 /// `YYYY-MM-DD HH:MM:SS` (as servers print) → ISO 8601 `YYYY-MM-DDTHH:MM:SS`.
 fn iso_datetime(text: &str) -> String {
     match text.split_once(' ') {

@@ -320,6 +320,25 @@ impl ActionsRoom {
         }
     }
 
+    /// Shows an array already in memory (a database cell's blob, an array inside a blob) as
+    /// loaded: in the plot panel, under the name `path`.
+    pub(crate) fn show_array(&mut self, cx: &mut Cx<'_>, path: String, array: NdArray) {
+        let array = Arc::new(array);
+        cx.status.note(format!(
+            "Loaded {path}: {} {}, {} in memory",
+            format::shape(array.shape()),
+            array.dtype().display_name(),
+            format::bytes(array.nbytes() as u64)
+        ));
+        let data = PlotData::Memory {
+            array: Arc::clone(&array),
+            first_row: 0,
+            total_rows: array.shape().first().copied().unwrap_or(1),
+        };
+        self.present(cx, path.clone(), data, Source::Loaded, None);
+        self.loaded = Some(Loaded { path, array });
+    }
+
     /// Shows `data` (the array at `path`) in the plot panel.
     fn present(
         &mut self,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::actions::{ActionsRoom, Selected};
 use super::browser::BrowserRoom;
 use super::command::{Command, DataAction, OpenAction, Place};
+use super::contents::{self, ContentsRoom};
 use super::database::{CellAction, DatabaseRoom};
 use super::datajoint::DataJointRoom;
 use super::open::OpenRoom;
@@ -52,6 +53,8 @@ pub struct App {
     pub(crate) open: OpenRoom,
     /// The DataJoint database: its tree, the open table, the selected cell.
     pub(crate) database: DatabaseRoom,
+    /// What the selected blob holds when it is not one array.
+    pub(crate) contents: ContentsRoom,
     /// The first frame was logged (start-up time).
     first_frame_logged: bool,
 }
@@ -89,6 +92,7 @@ impl App {
             actions: ActionsRoom::default(),
             open: OpenRoom::default(),
             database: DatabaseRoom::default(),
+            contents: ContentsRoom::default(),
             first_frame_logged: false,
         };
         app.stores.start(&mut cx!(app));
@@ -102,6 +106,12 @@ impl App {
         self.stores.poll(&mut cx!(self), &self.persisted);
         self.actions.poll(&mut cx!(self));
         self.database.poll(&mut cx!(self));
+        self.database
+            .poll_blob_headers(&mut cx!(self), &self.stores);
+        self.contents.poll();
+        if let Some((name, array)) = self.database.take_ready_loaded() {
+            self.actions.show_array(&mut cx!(self), name, array);
+        }
         if let Some((action, array)) = self.database.take_ready() {
             match action {
                 CellAction::Preview => {
@@ -133,6 +143,26 @@ impl App {
                 object,
             });
         self.actions.check_selected_cached(&mut cx!(self), selected);
+        self.want_contents();
+    }
+
+    /// Starts reading what the selected blob holds when it is not one array (a store object in
+    /// the browser, a cell in the database view).
+    fn want_contents(&mut self) {
+        let has = |key: &str| self.contents.has(key);
+        let wanted = if self.database.active {
+            self.database.wanted_contents(&self.stores, has)
+        } else {
+            let store = self.browser.store();
+            let entry = self.browser.selected_entry();
+            store
+                .zip(entry)
+                .and_then(|(store, entry)| contents::object_wanted(store, entry))
+                .filter(|wanted| !has(&wanted.key))
+        };
+        if let Some(wanted) = wanted {
+            self.contents.want(&mut cx!(self), wanted);
+        }
     }
 
     /// Shows `place`: the browser lists it, the DataJoint room reads a table folder's rows, and
@@ -162,6 +192,7 @@ impl App {
         rows.extend(self.actions.job_rows());
         rows.extend(self.open.job_rows());
         rows.extend(self.database.job_rows());
+        rows.extend(self.contents.job_rows());
         rows
     }
 
@@ -173,6 +204,7 @@ impl App {
         self.actions.cancel(id);
         self.open.cancel(id);
         self.database.cancel(id);
+        self.contents.cancel(id);
     }
 
     /// Applies what the panels and rooms asked for.
@@ -291,6 +323,10 @@ impl App {
                 self.database
                     .open_cell(&mut cx!(self), &self.stores, action)
             }
+            Command::PlotContents { key, path } => match self.contents.array(&key, &path) {
+                Ok((name, array)) => self.actions.show_array(&mut cx!(self), name, array),
+                Err(err) => self.status.error(err),
+            },
         }
     }
 

@@ -663,6 +663,10 @@ impl BrowserRoom {
 
 /// Shape (for sorting), shape text and dtype text of a row whose header is `entry`.
 fn header_texts(entry: Option<&Entry>) -> (Option<Vec<u64>>, String, String) {
+    // An attachment, raw bytes or a blob of something else: what it is, not an error.
+    if let Some(what) = entry.and_then(Entry::not_an_array) {
+        return (None, what, String::new());
+    }
     match entry.map(|e| &e.meta) {
         None => (None, "\u{2026}".to_string(), "\u{2026}".to_string()),
         Some(Ok(meta)) => (

@@ -155,4 +155,11 @@ pub(crate) enum Command {
     DbCell(super::database::CellAction),
     /// Move the database table's selection this many rows (negative: up).
     DbMoveSelection(i32),
+    /// Plot the numeric array at `path` inside the blob whose contents are shown.
+    PlotContents {
+        /// The blob ([`super::contents::Wanted::key`]).
+        key: String,
+        /// The array's path in the blob's tree.
+        path: Vec<String>,
+    },
 }

@@ -1,7 +1,8 @@
 //! The database room: the DataJoint database of `datajoint.json`, read-only — the connection,
 //! the tree of schemas and tables in the left panel, the open table's rows a page at a time as
 //! they scroll into view (sorted and restricted by the database), the selected cell, and the
-//! array of an `<npy@>` cell opened in its store for Preview, Load and Memory-map.
+//! array of an `<npy@>` or blob cell opened for Preview, Load and Memory-map (blob cells:
+//! `database_blobs.rs`).
 //!
 //! The database comes from `datajoint.json`, or from the "Connect to database…" dialog
 //! (`connect_database.rs`), which the settings keep for the next run; a password that was not
@@ -13,10 +14,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::command::{Command, DataAction};
 use super::connect_database::{ConnectAction, ConnectDatabaseDialog};
+use super::database_blobs::{BlobHeaders, LoadedRequest};
 use super::requests::{JobRow, Request, cancel_if, flatten, take_done};
 use super::room::Cx;
 use super::stores::StoresRoom;
-use crate::array::ArrayRef;
+use crate::array::{ArrayRef, NdArray};
 use crate::config::DatabaseSpec;
 use crate::db::{self, CellValue, Database, DbRow, Order, PageStart, RowQuery, Table, Term};
 use crate::settings::SavedDatabase;
@@ -80,6 +82,8 @@ pub(crate) struct OpenTable {
     pub error: Option<String>,
     /// A row to scroll into view in the next frame (the keyboard moved the selection).
     pub scroll_to: Option<u64>,
+    /// The `<blob@>` headers of the pages read (`database_blobs.rs`).
+    pub blobs: BlobHeaders,
 }
 
 impl OpenTable {
@@ -122,6 +126,10 @@ pub(crate) struct DatabaseRoom {
     array_job: Option<Request<CellAction, Result<ArrayRef, String>>>,
     /// An opened array the app hands to the actions room.
     ready: Option<(CellAction, ArrayRef)>,
+    /// Reads an in-table `<blob>` cell's array from the database (its name, the array).
+    pub(crate) loaded_job: Option<LoadedRequest>,
+    /// An in-table blob's array the app hands to the actions room, with its name.
+    pub(crate) ready_loaded: Option<(String, NdArray)>,
     /// The last array opened from a cell (Load and Memory-map start it after a question).
     last: Option<ArrayRef>,
     /// When the open table's first page was asked for (the window's 300 ms budget is logged).
@@ -259,6 +267,7 @@ impl DatabaseRoom {
             selected: None,
             error: None,
             scroll_to: None,
+            blobs: BlobHeaders::default(),
         });
         self.opened_at = Some(std::time::Instant::now());
         self.requery(cx);
@@ -315,6 +324,7 @@ impl DatabaseRoom {
         open.generation += 1;
         open.pages.clear();
         open.page_jobs.clear();
+        open.blobs = BlobHeaders::default();
         open.selected = None;
         open.error = None;
         open.rows_exact = false;
@@ -482,6 +492,12 @@ impl DatabaseRoom {
             }
         }
         self.want_pages(cx);
+        if let Some((name, outcome)) = take_done(&mut self.loaded_job) {
+            match flatten(outcome) {
+                Ok(array) => self.ready_loaded = Some((name, array)),
+                Err(err) => cx.error(err),
+            }
+        }
         if let Some((action, outcome)) = take_done(&mut self.array_job) {
             match flatten(outcome) {
                 Ok(array) => {
@@ -522,32 +538,46 @@ impl DatabaseRoom {
         open.scroll_to = Some(row);
     }
 
-    /// Whether the selected cell is an `<npy@>` array (Enter previews it).
+    /// Whether the selected cell holds an array (Enter previews it): `<npy@>`, or a blob whose
+    /// header says so.
     pub(crate) fn selected_is_array(&self) -> bool {
-        matches!(
-            self.open.as_ref().and_then(OpenTable::selected_value),
-            Some(CellValue::Npy(_))
-        )
+        self.open
+            .as_ref()
+            .and_then(OpenTable::selected_value)
+            .is_some_and(CellValue::holds_array)
     }
 
-    /// The store an `<npy@>` cell names (the default store when it names none).
-    pub(crate) fn cell_store(&self, value: &CellValue) -> Option<String> {
+    /// The store and path of a cell's array in a store (`<npy@>`, `<blob@>`), the default store
+    /// for a cell that names none.
+    pub(crate) fn cell_object(&self, value: &CellValue) -> Option<(Option<String>, String)> {
         match value {
-            CellValue::Npy(npy) => npy.store.clone().or_else(|| self.default_store.clone()),
+            CellValue::Npy(npy) => Some((
+                npy.store.clone().or_else(|| self.default_store.clone()),
+                npy.path.clone(),
+            )),
+            CellValue::Stored(cell) if cell.codec == "blob" => Some((
+                cell.store.clone().or_else(|| self.default_store.clone()),
+                cell.path.clone()?,
+            )),
             _ => None,
         }
     }
 
-    /// Opens the selected `<npy@>` cell's array in the store it names, one of `stores` (its
-    /// header is read), for `action`.
+    /// Opens the selected cell's array for `action`: an `<npy@>` or `<blob@>` array in the store
+    /// it names, one of `stores` (its header is read); an in-table `<blob>` read whole from the
+    /// database.
     pub(crate) fn open_cell(&mut self, cx: &mut Cx<'_>, stores: &StoresRoom, action: CellAction) {
+        const SELECT: &str = "select an <npy@> or blob cell holding an array first";
         let Some(value) = self.open.as_ref().and_then(OpenTable::selected_value) else {
-            return cx.error("select an <npy@> cell first");
+            return cx.error(SELECT);
         };
-        let CellValue::Npy(npy) = value else {
-            return cx.error("select an <npy@> cell first");
+        if matches!(value, CellValue::InTable { codec: Some(c), .. } if c == "blob") {
+            return self.load_in_table(cx, action);
+        }
+        let Some((name, path)) = self.cell_object(value) else {
+            return cx.error(SELECT);
         };
-        let Some(name) = self.cell_store(value) else {
+        let Some(name) = name else {
             return cx.error(
                 "this cell names no store and no default store is configured (set \"default\" \
                  in the stores block of datajoint.json)",
@@ -561,7 +591,6 @@ impl DatabaseRoom {
                 names.join(", ")
             ));
         };
-        let path = npy.path.clone();
         let label = format!("Opening {}:{path}", store.name());
         let job = cx.jobs().spawn(label, move |_, _| async move {
             ArrayRef::open(store, &path)
@@ -590,6 +619,10 @@ impl DatabaseRoom {
             rows.extend(open.count_job.iter().map(JobRow::of));
         }
         rows.extend(self.array_job.iter().map(JobRow::of));
+        rows.extend(self.loaded_job.iter().map(JobRow::of));
+        if let Some(open) = &self.open {
+            rows.extend(open.blobs.job_rows());
+        }
         if let Some(dialog) = &self.dialog {
             rows.extend(dialog.job_rows());
         }
@@ -609,6 +642,10 @@ impl DatabaseRoom {
             cancel_if(open.count_job.as_ref(), id);
         }
         cancel_if(self.array_job.as_ref(), id);
+        cancel_if(self.loaded_job.as_ref(), id);
+        if let Some(open) = &self.open {
+            open.blobs.cancel(id);
+        }
         if let Some(dialog) = &self.dialog {
             dialog.cancel(id);
         }

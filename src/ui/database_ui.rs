@@ -1,14 +1,15 @@
 //! Drawing the database room: the schema/table tree in the left panel, the open table (rows ×
 //! attributes, read a page at a time as they scroll into view), and the selected cell's details
-//! with Preview / Load / Memory-map for an `<npy@>` cell.
+//! with Preview / Load / Memory-map for a cell holding an array, or a blob's contents.
 
 use egui::{Align, Layout, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
 use super::command::{Command, DataAction, OpenAction};
+use super::contents::ContentsRoom;
 use super::database::{CellAction, DatabaseRoom, OpenTable, PAGE_ROWS};
 use super::format;
-use crate::db::CellValue;
+use crate::db::{BlobShape, CellValue};
 
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
@@ -166,8 +167,14 @@ impl DatabaseRoom {
         rows_ui(open, ui, commands);
     }
 
-    /// The selected cell's row and, for an `<npy@>` cell, its array and actions.
-    pub(crate) fn details_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    /// The selected cell's row and, for a cell holding an array (`<npy@>`, `<blob@>`, `<blob>`),
+    /// its array and actions; a blob holding something else shows its contents' tree.
+    pub(crate) fn details_ui(
+        &self,
+        ui: &mut egui::Ui,
+        contents: &ContentsRoom,
+        commands: &mut Vec<Command>,
+    ) {
         let Some(open) = &self.open else {
             ui.label("Choose a table in the database tree.");
             return;
@@ -182,66 +189,29 @@ impl DatabaseRoom {
         };
         let attributes = open.table.display_attributes();
         egui::ScrollArea::vertical().show(ui, |ui| {
-            if let (Some(attribute), Some(CellValue::Npy(npy))) =
-                (attributes.get(column), row.values.get(column))
+            if let (Some(attribute), Some(value)) = (attributes.get(column), row.values.get(column))
+                && let Some(cell) = self.cell_details(value, open.blobs.read_for(row_index))
             {
                 ui.label(RichText::new(&attribute.name).strong());
-                let store = npy
-                    .store
-                    .clone()
-                    .or_else(|| self.default_store.clone())
-                    .unwrap_or_else(|| "(default store, none configured)".to_string());
-                egui::Grid::new("db_npy").num_columns(2).show(ui, |ui| {
-                    let dtype = match &npy.dtype {
-                        Ok(d) => d.display_name(),
-                        Err(err) => format!("{} ({err})", npy.dtype_name),
-                    };
-                    for (name, value) in [
-                        ("shape", format::shape(&npy.shape)),
-                        ("dtype", dtype),
-                        ("ndim", npy.shape.len().to_string()),
-                        (
-                            "nbytes",
-                            npy.nbytes().map(format::bytes).unwrap_or_default(),
-                        ),
-                        ("store", store.clone()),
-                        ("path", npy.path.clone()),
-                        ("type", attribute.dj_type.clone()),
-                    ] {
+                egui::Grid::new("db_cell").num_columns(2).show(ui, |ui| {
+                    for (name, value) in cell
+                        .rows
+                        .into_iter()
+                        .chain([("type", attribute.dj_type.clone())])
+                    {
                         ui.label(name);
                         ui.add(egui::Label::new(value).wrap());
                         ui.end_row();
                     }
                 });
-                ui.horizontal_wrapped(|ui| {
-                    if ui
-                        .button("Preview")
-                        .on_hover_text("Read the first rows from the store and plot them")
-                        .clicked()
-                    {
-                        commands.push(Command::DbCell(CellAction::Preview));
+                if cell.array {
+                    cell_actions_ui(ui, cell.can_map, cell.copy, commands);
+                } else if cell.contents {
+                    ui.separator();
+                    if let Some(key) = self.contents_key() {
+                        contents.ui(ui, &key, commands);
                     }
-                    if ui
-                        .button("Load")
-                        .on_hover_text("Read the whole array into memory")
-                        .clicked()
-                    {
-                        commands.push(Command::DbCell(CellAction::Data(DataAction::Load)));
-                    }
-                    if ui
-                        .button("Memory-map")
-                        .on_hover_text("Map the file (a remote one through the download cache)")
-                        .clicked()
-                    {
-                        commands.push(Command::DbCell(CellAction::Data(DataAction::MemoryMap)));
-                    }
-                    if ui.button("Copy path").clicked() {
-                        commands.push(Command::Copy {
-                            text: format!("{store}:{}", npy.path),
-                            note: "Copied the array's STORE:PATH".to_string(),
-                        });
-                    }
-                });
+                }
                 ui.separator();
             }
             ui.label(RichText::new("Row").strong());
@@ -356,7 +326,7 @@ fn rows_ui(open: &mut OpenTable, ui: &mut egui::Ui, commands: &mut Vec<Command>)
                         if response.clicked() {
                             commands.push(Command::DbSelect { row: index, column });
                         }
-                        if response.double_clicked() && matches!(value, CellValue::Npy(_)) {
+                        if response.double_clicked() && value.holds_array() {
                             commands.push(Command::DbSelect { row: index, column });
                             commands.push(Command::DbCell(CellAction::Preview));
                         }
@@ -367,4 +337,132 @@ fn rows_ui(open: &mut OpenTable, ui: &mut egui::Ui, commands: &mut Vec<Command>)
     if let Some((first, end)) = seen {
         open.visible = first..end;
     }
+}
+
+/// What the details panel shows of a cell that holds (or may hold) an array.
+struct CellDetails {
+    /// Name and value lines (shape, dtype, size, store, path).
+    rows: Vec<(&'static str, String)>,
+    /// The cell holds an array: Preview, Load (and Memory-map when `can_map`).
+    array: bool,
+    /// The array is in a store file that can be mapped.
+    can_map: bool,
+    /// `STORE:PATH` for Copy path.
+    copy: Option<String>,
+    /// A blob holding something else: its contents' tree is shown.
+    contents: bool,
+}
+
+impl DatabaseRoom {
+    /// The details of an `<npy@>` or blob cell; `None` for other cells. `headers_read`: the
+    /// `<blob@>` headers of the cell's page were read.
+    fn cell_details(&self, value: &CellValue, headers_read: bool) -> Option<CellDetails> {
+        let store_path = self.cell_object(value).map(|(store, path)| {
+            let store = store.unwrap_or_else(|| "(default store, none configured)".to_string());
+            (store, path)
+        });
+        let blob_rows = |array: &Option<BlobShape>, rows: &mut Vec<(&'static str, String)>| {
+            if let Some(array) = array {
+                rows.push(("shape", format::shape(&array.shape)));
+                rows.push(("dtype", array.dtype.display_name()));
+                rows.push(("ndim", array.shape.len().to_string()));
+            }
+        };
+        let mut rows = Vec::new();
+        let (array, can_map, contents) = match value {
+            CellValue::Npy(npy) => {
+                let dtype = match &npy.dtype {
+                    Ok(d) => d.display_name(),
+                    Err(err) => format!("{} ({err})", npy.dtype_name),
+                };
+                rows.push(("shape", format::shape(&npy.shape)));
+                rows.push(("dtype", dtype));
+                rows.push(("ndim", npy.shape.len().to_string()));
+                let nbytes = npy.nbytes().map(format::bytes).unwrap_or_default();
+                rows.push(("nbytes", nbytes));
+                (true, true, false)
+            }
+            CellValue::Stored(cell) if cell.codec == "blob" => {
+                blob_rows(&cell.array, &mut rows);
+                if cell.array.is_none() {
+                    let what = if headers_read {
+                        "not one array (see Contents)"
+                    } else {
+                        "reading its header…"
+                    };
+                    rows.push(("holds", what.to_string()));
+                }
+                if let Some(size) = cell.size {
+                    rows.push(("bytes", format::bytes(size)));
+                }
+                let known = cell.array.is_some();
+                (known, known, !known && headers_read)
+            }
+            CellValue::InTable {
+                codec: Some(codec),
+                len,
+                array,
+                ..
+            } if codec == "blob" => {
+                blob_rows(array, &mut rows);
+                rows.push(("bytes", format::bytes(*len)));
+                rows.push(("kept", "in the table".to_string()));
+                (array.is_some(), false, array.is_none())
+            }
+            _ => return None,
+        };
+        let copy = store_path.map(|(store, path)| {
+            rows.push(("store", store.clone()));
+            rows.push(("path", path.clone()));
+            format!("{store}:{path}")
+        });
+        Some(CellDetails {
+            rows,
+            array,
+            can_map,
+            copy,
+            contents,
+        })
+    }
+}
+
+/// Preview, Load, Memory-map (when the array is in a store file) and Copy path of a cell's array.
+fn cell_actions_ui(
+    ui: &mut egui::Ui,
+    can_map: bool,
+    copy: Option<String>,
+    commands: &mut Vec<Command>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .button("Preview")
+            .on_hover_text("Read the first rows and plot them")
+            .clicked()
+        {
+            commands.push(Command::DbCell(CellAction::Preview));
+        }
+        if ui
+            .button("Load")
+            .on_hover_text("Read the whole array into memory")
+            .clicked()
+        {
+            commands.push(Command::DbCell(CellAction::Data(DataAction::Load)));
+        }
+        if ui
+            .add_enabled(can_map, egui::Button::new("Memory-map"))
+            .on_hover_text("Map the file (a remote one through the download cache)")
+            .on_disabled_hover_text("Kept in the table: Load reads it")
+            .clicked()
+        {
+            commands.push(Command::DbCell(CellAction::Data(DataAction::MemoryMap)));
+        }
+        if let Some(copy) = copy
+            && ui.button("Copy path").clicked()
+        {
+            commands.push(Command::Copy {
+                text: copy,
+                note: "Copied the array's STORE:PATH".to_string(),
+            });
+        }
+    });
 }

@@ -6,6 +6,7 @@
 
 use super::app::App;
 use super::command::Command;
+use super::contents;
 use super::format;
 use super::plot::PREVIEW_ROWS;
 use crate::store::Entry;
@@ -145,7 +146,8 @@ impl App {
         ui.heading("Details");
         ui.separator();
         if self.database.active {
-            self.database.details_ui(ui, &mut self.commands);
+            self.database
+                .details_ui(ui, &self.contents, &mut self.commands);
             return;
         }
         let Some(path) = self.browser.selected.clone() else {
@@ -172,6 +174,11 @@ impl App {
                 _ => "checking...",
             };
             details_grid_ui(ui, entry, cached);
+            if contents::holds_contents(entry) {
+                ui.separator();
+                let key = contents::object_key(&entry.store, &path);
+                self.contents.ui(ui, &key, &mut self.commands);
+            }
             ui.add_space(8.0);
             let file = store.as_ref().and_then(|s| s.local_path(&path));
             ui.horizontal_wrapped(|ui| {

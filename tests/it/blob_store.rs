@@ -267,6 +267,9 @@ fn blob_store_local_hash_folder_lists_and_gets_like_datajoint() {
     ));
     assert!(table.contains("attachment notes.txt"), "{table}");
     assert!(!table.contains("unreadable"), "{table}");
+    // The totals count attachments and raw bytes apart from the arrays.
+    let totals = table.lines().last().unwrap_or_default();
+    assert!(totals.contains(" other object"), "{totals}");
 
     // info of a compressed blob: shape, dtype and the format in words.
     let info = ok(&npyscope(

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use npyscope::config::ConfigEnv;
 use npyscope::ui::{App, AppOptions, TestHooks};
 use tokio::sync::Semaphore;
@@ -105,10 +105,21 @@ pub fn step_until(
         }
         assert!(
             started.elapsed() < TIMEOUT,
-            "timed out after {TIMEOUT:?} waiting for: {what}"
+            "timed out after {TIMEOUT:?} waiting for: {what}\nlabels shown: {}",
+            labels_shown(harness)
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Every label of the window's accessibility tree, for a failure's message.
+fn labels_shown(harness: &Harness<'_, App>) -> String {
+    let labels: Vec<String> = harness
+        .query_all_by_label_contains("")
+        .filter_map(|node| node.accesskit_node().label())
+        .filter(|label| !label.is_empty())
+        .collect();
+    labels.join(" | ")
 }
 
 pub fn has_label(harness: &Harness<'_, App>, label: &str) -> bool {

@@ -233,3 +233,57 @@ fn arrow_keys_move_down_the_rows_and_enter_previews() {
         has_label_containing(h, "Preview rows 0-1,500 of 1,500")
     });
 }
+
+#[test]
+fn blob_cells_show_shapes_preview_load_and_contents() {
+    let mut setup = database_app();
+    let harness = &mut setup.harness;
+    open_table(harness, "Trace · manual");
+    // <blob@> cells: shape and dtype from their objects' first bytes, read as the page arrives;
+    // in-table <blob> cells: from the cell's first bytes.
+    step_until(harness, "the <blob@> headers", |h| {
+        has_label_containing(h, "(600, 3) · float64")
+            && has_label_containing(h, "(20, 15) · complex64")
+    });
+    assert!(has_label_containing(harness, "(20, 20) · float64"));
+
+    // An in-table <blob> array is read from the database and loaded (the last row: before the plot panel
+    // takes the bottom of the window).
+    harness
+        .query_all_by_label_contains("(20, 20) · float64")
+        .next()
+        .expect("the summary cell")
+        .click();
+    step_until(harness, "the in-table blob's details", |h| {
+        has_label(h, "in the table") && has_label(h, "Load")
+    });
+    harness.get_by_label("Load").click();
+    step_until(harness, "the in-table blob loaded", |h| {
+        has_label_containing(h, "Trace[mouse01,2,1].summary: (20, 20) float64")
+    });
+
+    // A <blob@> array previews from its store.
+    harness
+        .query_all_by_label_contains("(600, 3) · float64")
+        .next()
+        .expect("the signal cell")
+        .click();
+    step_until(harness, "the blob cell's details", |h| {
+        has_label(h, "Preview") && has_label(h, "<blob@main>")
+    });
+    harness.get_by_label("Preview").click();
+    step_until(harness, "the <blob@> preview", |h| {
+        has_label_containing(h, "Preview rows 0-600 of 600")
+    });
+
+    // A <blob> holding a dict shows its tree.
+    harness
+        .query_all_by_label_contains("blob · ")
+        .next()
+        .expect("the dict cell")
+        .click();
+    step_until(harness, "the dict's contents", |h| {
+        has_label_containing(h, "dict · 2 keys") && has_label_containing(h, "units: \"mV\"")
+    });
+    assert!(has_label_containing(harness, "rate: 30000"));
+}
