@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::data::NdArray;
 use super::error::ArrayError;
-use crate::blob::{self, BlobError, DecodeOptions};
+use crate::blob::{self, BlobError, BlobKind, DecodeOptions};
 
 /// Why a blob's bytes gave no array.
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +27,57 @@ pub enum DecodeError {
 /// Decodes a whole blob and returns its top-level array in native C order, as `Blob.unpack` then
 /// `np.ascontiguousarray` would give it.
 pub fn blob_array(bytes: &[u8]) -> Result<NdArray, DecodeError> {
+    if let Some(array) = inflated_in_place(bytes)? {
+        return Ok(array);
+    }
     let blob = blob::decode_blob(bytes, &DecodeOptions::default())?;
     let array = blob
         .value
         .as_array()
         .ok_or(DecodeError::NotArray(blob.value.kind_name()))?;
     Ok(array.to_ndarray()?)
+}
+
+/// The array of a compressed blob holding one plain numeric array whose column-major order is also its C order
+/// (at most one dimension longer than 1), inflated straight into the array's buffer: no second copy of what may
+/// be gigabytes. `None` for any other blob (decoded the general way, which also reports what is wrong).
+fn inflated_in_place(bytes: &[u8]) -> Result<Option<NdArray>, DecodeError> {
+    let Ok(header) = blob::read_header(bytes, Some(bytes.len() as u64)) else {
+        return Ok(None);
+    };
+    let (Some(wrapper), BlobKind::Array(array)) = (header.compression, &header.kind) else {
+        return Ok(None);
+    };
+    let one_axis = array.shape.iter().filter(|&&d| d > 1).count() <= 1;
+    let whole = array.data_offset.checked_add(array.data_len) == Some(wrapper.uncompressed_len);
+    if !array.stored_as_numpy() || !one_axis || !whole {
+        return Ok(None);
+    }
+    let stream = bytes.get(usize::try_from(wrapper.stream_offset).unwrap_or(usize::MAX)..);
+    let stream = stream.unwrap_or_default();
+    // Nothing is allocated for a claim over the limit or beyond what the stream can hold.
+    blob::check_claim(
+        wrapper.uncompressed_len,
+        stream.len() as u64,
+        blob::DEFAULT_MAX_DECOMPRESSED,
+    )?;
+    let Some(mut out) = NdArray::zeroed(&array.dtype, &array.shape)? else {
+        return Ok(None);
+    };
+    let Ok(head_len) = usize::try_from(array.data_offset) else {
+        return Ok(None);
+    };
+    if out.nbytes() as u64 != array.data_len {
+        return Ok(None);
+    }
+    let mut head = vec![0u8; head_len];
+    blob::inflate_into(
+        stream,
+        wrapper.uncompressed_len,
+        blob::DEFAULT_MAX_DECOMPRESSED,
+        [&mut head, out.bytes_mut()],
+    )?;
+    Ok(Some(out))
 }
 
 /// Rows `rows` of axis 0 of an array in memory (numpy's `a[A:B]`, clamped like a slice); a 0-d array has one row.
@@ -85,5 +130,43 @@ mod tests {
         assert_eq!((rows, cut.shape().to_vec()), (3..4, vec![1, 3]));
         let reversed = std::ops::Range { start: 2, end: 1 };
         assert!(rows_of(&array, reversed).is_err());
+    }
+
+    /// A compressed float64 vector blob: `mYm\0A`, ndim 1, `len`, type double, real; `data` compressed.
+    fn compressed_vector(len: u64, data: &[u8], claim: u64) -> Vec<u8> {
+        use std::io::Write;
+        let mut raw = b"mYm\0A".to_vec();
+        raw.extend(1u64.to_le_bytes());
+        raw.extend(len.to_le_bytes());
+        raw.extend(6u32.to_le_bytes());
+        raw.extend(0u32.to_le_bytes());
+        raw.extend(data);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(&raw).unwrap();
+        let mut blob = blob::ZLIB_PREFIX.to_vec();
+        blob.extend(claim.to_le_bytes());
+        blob.extend(z.finish().unwrap());
+        blob
+    }
+
+    #[test]
+    fn compressed_vectors_inflate_in_place_and_lying_ones_fail() {
+        let values: Vec<f64> = (0..5000).map(|i| f64::from(i) * 0.5).collect();
+        let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let header_len = 5 + 8 + 8 + 8;
+        let good = compressed_vector(5000, &data, (header_len + data.len()) as u64);
+        let array = blob_array(&good).unwrap();
+        assert_eq!(array.as_slice::<f64>().unwrap(), values.as_slice());
+        // A shape of 2^40 elements with the matching claim: refused before anything is allocated.
+        let huge = 1u64 << 40;
+        let bomb = compressed_vector(huge, &data, header_len as u64 + huge * 8);
+        assert!(blob_array(&bomb).is_err());
+        // A claim one byte longer than the stream gives.
+        let long = compressed_vector(5000, &data, (header_len + data.len() + 1) as u64);
+        assert!(blob_array(&long).is_err());
+        // Cut streams.
+        for cut in [good.len() / 2, good.len() - 1] {
+            assert!(blob_array(&good[..cut]).is_err(), "cut at {cut}");
+        }
     }
 }

@@ -35,7 +35,7 @@ pub use protocol::Protocol;
 pub use scalar::{BigInt, BlobDateTime, Scalar};
 pub use sniff::{DJ0_PREFIX, MAX_ATTACH_NAME, MYM_PREFIX, Sniffed, sniff};
 pub use value::{BlobValue, ObjectArray, Record, StructArray};
-pub use zlib::ZLIB_PREFIX;
+pub use zlib::{ZLIB_PREFIX, check_claim, inflate_into};
 
 #[cfg(test)]
 mod tests;

@@ -213,6 +213,87 @@ pub(crate) fn inflate_prefix(
     }
 }
 
+/// Checks a compressed blob's claimed length before anything is allocated for it: at most `limit`, and no more
+/// than zlib can produce from `compressed` bytes.
+pub fn check_claim(claim: u64, compressed: u64, limit: u64) -> Result<(), BlobError> {
+    if claim > limit {
+        return Err(BlobError::OverLimit {
+            claimed: claim,
+            limit,
+        });
+    }
+    check_plausible(claim, compressed)
+}
+
+/// Inflates the whole `stream` (claiming `claim` bytes, checked as [`inflate_all`] does) into the buffers `outs`
+/// one after the other, which must hold exactly `claim` bytes together: a caller inflates a blob's header into a
+/// small buffer and its array's data straight into the array (no second copy). Errors as [`inflate_all`].
+pub fn inflate_into(
+    stream: &[u8],
+    claim: u64,
+    limit: u64,
+    outs: [&mut [u8]; 2],
+) -> Result<(), BlobError> {
+    check_claim(claim, stream.len() as u64, limit)?;
+    let given: u64 = outs.iter().map(|o| o.len() as u64).sum();
+    if given != claim {
+        return Err(BlobError::SizeMismatch {
+            claimed: claim,
+            actual: given,
+        });
+    }
+    let early_end = |z: &Decompress| {
+        BlobError::Zlib(format!(
+            "the stream ends early, after {} compressed bytes and {} inflated",
+            z.total_in(),
+            z.total_out()
+        ))
+    };
+    let mut z = Decompress::new(true);
+    let mut ended = false;
+    for out in outs {
+        let mut filled = 0usize;
+        while filled < out.len() {
+            if ended {
+                return Err(BlobError::SizeMismatch {
+                    claimed: claim,
+                    actual: z.total_out(),
+                });
+            }
+            let (in_before, out_before) = (z.total_in(), z.total_out());
+            let input = stream.get(in_before as usize..).unwrap_or_default();
+            let status = z
+                .decompress(input, &mut out[filled..], FlushDecompress::None)
+                .map_err(zlib_error)?;
+            filled += (z.total_out() - out_before) as usize;
+            ended = status == Status::StreamEnd;
+            if !ended && z.total_in() == in_before && z.total_out() == out_before {
+                return Err(early_end(&z));
+            }
+        }
+    }
+    // Every claimed byte is out: the stream must end here, not run on past the claim.
+    while !ended {
+        let (in_before, out_before) = (z.total_in(), z.total_out());
+        let input = stream.get(in_before as usize..).unwrap_or_default();
+        let mut probe = [0u8; 1];
+        let status = z
+            .decompress(input, &mut probe, FlushDecompress::None)
+            .map_err(zlib_error)?;
+        if z.total_out() > out_before {
+            return Err(BlobError::SizeMismatch {
+                claimed: claim,
+                actual: claim.saturating_add(1),
+            });
+        }
+        ended = status == Status::StreamEnd;
+        if !ended && z.total_in() == in_before {
+            return Err(early_end(&z));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +362,26 @@ mod tests {
         let mut trailing = z.clone();
         trailing.extend(b"xyz");
         assert_eq!(inflate_all(&trailing, 5000, 1 << 30).unwrap(), data);
+    }
+
+    #[test]
+    fn inflates_into_two_buffers_exactly() {
+        let data: Vec<u8> = (0..70_000u32).map(|i| (i * 13 % 251) as u8).collect();
+        let stream = zlib(&data);
+        let (mut head, mut tail) = (vec![0u8; 37], vec![0u8; data.len() - 37]);
+        inflate_into(&stream, data.len() as u64, u64::MAX, [&mut head, &mut tail]).unwrap();
+        assert_eq!([head, tail].concat(), data);
+        // A claim one short (the stream runs on) or one long (it ends early) is refused.
+        let (mut head, mut tail) = (vec![0u8; 37], vec![0u8; data.len() - 38]);
+        let short = inflate_into(&stream, data.len() as u64 - 1, u64::MAX, [&mut head, &mut tail]);
+        assert!(matches!(short, Err(BlobError::SizeMismatch { .. })), "{short:?}");
+        let (mut head, mut tail) = (vec![0u8; 37], vec![0u8; data.len() - 36]);
+        let long = inflate_into(&stream, data.len() as u64 + 1, u64::MAX, [&mut head, &mut tail]);
+        assert!(long.is_err(), "{long:?}");
+        // Truncated streams end in an error, not a hang.
+        let (mut head, mut tail) = (vec![0u8; 37], vec![0u8; data.len() - 37]);
+        let cut = inflate_into(&stream[..stream.len() / 2], data.len() as u64, u64::MAX, [&mut head, &mut tail]);
+        assert!(cut.is_err(), "{cut:?}");
     }
 
     #[test]

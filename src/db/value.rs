@@ -8,8 +8,9 @@ use serde_json::Value;
 use super::catalog::{Codec, ValueKind};
 use crate::npy::{DType, dtype_from_numpy_name};
 
-/// Bytes of an in-table blob fetched with its row (enough for a blob's array header).
-pub const BYTES_HEAD: usize = 256;
+/// Bytes of an in-table blob fetched with its row: enough for a blob's array header, also of a
+/// compressed one whose zlib stream starts with a long Huffman table (typically 120-180 bytes).
+pub const BYTES_HEAD: usize = 1024;
 
 /// What a blob's header says of the array it holds: shape and numpy dtype.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use npyscope::array::NdArray;
+use npyscope::array::decoded::blob_array;
 use npyscope::blob::{
     BlobError, BlobKind, BlobValue, DecodeOptions, HEADER_PROBE_BYTES, Protocol, decode,
     decode_blob, read_header,
@@ -125,6 +126,11 @@ fn blob_fixtures_decode_as_datajoint_does() {
                 .to_ndarray()
                 .unwrap_or_else(|e| panic!("{name} {path:?}: {e}"));
             assert_eq!(got, expected, "{name} {path:?}: values");
+            if path.is_empty() {
+                // What Load and `get` use (a compressed vector is inflated straight into the array).
+                let loaded = blob_array(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(loaded, expected, "{name}: blob_array");
+            }
             // The .npy the crate writes holds the same array.
             let npy = array.to_npy();
             let meta = parse_header(&npy).unwrap();
@@ -650,6 +656,7 @@ proptest! {
         let bad = corrupt(bytes, &flips);
         let start = Instant::now();
         let _ = decode(&bad);
+        let _ = blob_array(&bad);
         let _ = read_header(&bad, Some(bad.len() as u64));
         let _ = read_header(&bad, None);
         let short = &bad[..(cut * bad.len() as f64) as usize];
