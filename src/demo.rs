@@ -351,24 +351,28 @@ fn demo_arrays() -> Vec<DemoArray> {
             title: None,
             dtype: scalar(ByteOrder::Little, ScalarKind::Float(8)),
             shape: vec![],
+            levels: Vec::new(),
         },
         Field {
             name: "channel".into(),
             title: None,
             dtype: scalar(ByteOrder::Little, ScalarKind::Int(2)),
             shape: vec![],
+            levels: Vec::new(),
         },
         Field {
             name: "amplitude_uv".into(),
             title: None,
             dtype: f32_le(),
             shape: vec![],
+            levels: Vec::new(),
         },
         Field {
             name: "snippet".into(),
             title: None,
             dtype: f32_le(),
             shape: vec![8],
+            levels: Vec::new(),
         },
     ]);
     let mut event_bytes = Vec::new();

@@ -37,6 +37,7 @@ pub(crate) fn native_dtype(dtype: &DType) -> DType {
                     title: f.title.clone(),
                     dtype: native_dtype(&f.dtype),
                     shape: f.shape.clone(),
+                    levels: f.levels.clone(),
                 })
                 .collect(),
         ),
@@ -280,12 +281,14 @@ mod tests {
                 title: None,
                 dtype: scalar("|u1"),
                 shape: vec![],
+                levels: Vec::new(),
             },
             Field {
                 name: "b".into(),
                 title: None,
                 dtype: scalar(">i2"),
                 shape: vec![2, 3],
+                levels: Vec::new(),
             },
         ]);
         let mut p = Vec::new();

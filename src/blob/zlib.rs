@@ -373,14 +373,32 @@ mod tests {
         assert_eq!([head, tail].concat(), data);
         // A claim one short (the stream runs on) or one long (it ends early) is refused.
         let (mut head, mut tail) = (vec![0u8; 37], vec![0u8; data.len() - 38]);
-        let short = inflate_into(&stream, data.len() as u64 - 1, u64::MAX, [&mut head, &mut tail]);
-        assert!(matches!(short, Err(BlobError::SizeMismatch { .. })), "{short:?}");
+        let short = inflate_into(
+            &stream,
+            data.len() as u64 - 1,
+            u64::MAX,
+            [&mut head, &mut tail],
+        );
+        assert!(
+            matches!(short, Err(BlobError::SizeMismatch { .. })),
+            "{short:?}"
+        );
         let (mut head, mut tail) = (vec![0u8; 37], vec![0u8; data.len() - 36]);
-        let long = inflate_into(&stream, data.len() as u64 + 1, u64::MAX, [&mut head, &mut tail]);
+        let long = inflate_into(
+            &stream,
+            data.len() as u64 + 1,
+            u64::MAX,
+            [&mut head, &mut tail],
+        );
         assert!(long.is_err(), "{long:?}");
         // Truncated streams end in an error, not a hang.
         let (mut head, mut tail) = (vec![0u8; 37], vec![0u8; data.len() - 37]);
-        let cut = inflate_into(&stream[..stream.len() / 2], data.len() as u64, u64::MAX, [&mut head, &mut tail]);
+        let cut = inflate_into(
+            &stream[..stream.len() / 2],
+            data.len() as u64,
+            u64::MAX,
+            [&mut head, &mut tail],
+        );
         assert!(cut.is_err(), "{cut:?}");
     }
 

@@ -9,8 +9,8 @@ use super::pylit::Value;
 
 /// The dtype described by a header's `descr` value.
 pub fn parse_descr(v: &Value) -> Result<DType, NpyError> {
-    let (dtype, shape) = descr_value(v)?;
-    if !shape.is_empty() {
+    let (dtype, groups) = descr_value(v)?;
+    if groups.iter().any(|g| !g.is_empty()) {
         return Err(NpyError::Descr(
             "a sub-array dtype (descr, shape) cannot be the dtype of a whole array".to_string(),
         ));
@@ -21,16 +21,17 @@ pub fn parse_descr(v: &Value) -> Result<DType, NpyError> {
     Ok(dtype)
 }
 
-/// A descr in field position: a type string, a field list, or a `(descr, shape)` sub-array tuple.
-fn descr_value(v: &Value) -> Result<(DType, Vec<u64>), NpyError> {
+/// A descr in field position: a type string, a field list, or a `(descr, shape)` sub-array tuple,
+/// with the shapes of its sub-array levels, outermost first.
+fn descr_value(v: &Value) -> Result<(DType, Vec<Vec<u64>>), NpyError> {
     match v {
         Value::Str(s) => Ok((DType::Scalar(parse_typestr(s)?), Vec::new())),
         Value::List(items) => Ok((DType::Structured(parse_fields(items)?), Vec::new())),
         Value::Tuple(items) if items.len() == 2 => {
             let (dtype, inner) = descr_value(&items[0])?;
-            let mut shape = sub_shape(&items[1])?;
-            shape.extend(inner);
-            Ok((dtype, shape))
+            let mut groups = vec![sub_shape(&items[1])?];
+            groups.extend(inner);
+            Ok((dtype, groups))
         }
         other => Err(NpyError::Descr(format!(
             "expected a type string or a list of fields, found {}",
@@ -70,16 +71,25 @@ fn parse_fields(items: &[Value]) -> Result<Vec<Field>, NpyError> {
             }
         };
         let (dtype, inner) = descr_value(&parts[1])?;
-        let mut shape = match parts.get(2) {
-            Some(s) => sub_shape(s)?,
+        let mut groups = match parts.get(2) {
+            Some(s) => vec![sub_shape(s)?],
             None => Vec::new(),
         };
-        shape.extend(inner);
+        groups.extend(inner);
+        // numpy drops empty levels (`('<f8', ())`) and keeps the rest nested only when there is
+        // more than one: `('x', ('<f8', (5,)))` is `('x', '<f8', (5,))`.
+        groups.retain(|g| !g.is_empty());
+        let levels = if groups.len() > 1 {
+            groups.iter().map(Vec::len).collect()
+        } else {
+            Vec::new()
+        };
         let field = Field {
             name: name.clone(),
             title: title.cloned(),
             dtype,
-            shape,
+            shape: groups.concat(),
+            levels,
         };
         // An empty name that is not padding is a field numpy writes and reads (its
         // `descr_to_dtype` keeps it); like any name it may appear once.
@@ -251,6 +261,69 @@ mod tests {
 
     fn d(lit: &str) -> Result<DType, NpyError> {
         parse_descr(&pylit::parse(lit, Options::default()).unwrap())
+    }
+
+    #[test]
+    fn nested_subarrays_keep_numpy_s_descr() {
+        for (given, want, shape, itemsize) in [
+            // numpy 2.4: np.dtype(given).descr, the field's elements, the itemsize.
+            (
+                "[('x', ('<f8', (5,)), (2,))]",
+                "[('x', ('<f8', (5,)), (2,))]",
+                vec![2, 5],
+                80,
+            ),
+            (
+                "[('x', (('<f8', (3,)), (5,)), (2,))]",
+                "[('x', (('<f8', (3,)), (5,)), (2,))]",
+                vec![2, 5, 3],
+                240,
+            ),
+            (
+                "[('x', ('<f8', (5, 2)), (2, 3))]",
+                "[('x', ('<f8', (5, 2)), (2, 3))]",
+                vec![2, 3, 5, 2],
+                480,
+            ),
+            (
+                "[('x', ('<f8', (5,)))]",
+                "[('x', '<f8', (5,))]",
+                vec![5],
+                40,
+            ),
+            (
+                "[('x', ('<f8', (5,)), ())]",
+                "[('x', '<f8', (5,))]",
+                vec![5],
+                40,
+            ),
+            (
+                "[('x', ('<f8', ()), (2,))]",
+                "[('x', '<f8', (2,))]",
+                vec![2],
+                16,
+            ),
+        ] {
+            let dtype = d(given).unwrap();
+            assert_eq!(dtype.descr_literal(), want, "{given}");
+            assert_eq!(dtype.itemsize(), itemsize, "{given}");
+            let DType::Structured(fields) = &dtype else {
+                panic!("{given}: not structured");
+            };
+            assert_eq!(fields[0].shape, shape, "{given}");
+            // The written descr reads back as the same dtype.
+            assert_eq!(d(&dtype.descr_literal()).unwrap(), dtype, "{given}");
+        }
+        let nested = d("[('x', ('<f8', (5,)), (2,))]").unwrap();
+        assert_eq!(
+            nested.descr_json(),
+            serde_json::json!([["x", ["<f8", [5]], [2]]])
+        );
+        assert_ne!(
+            nested,
+            d("[('x', '<f8', (2, 5))]").unwrap(),
+            "numpy tells them apart"
+        );
     }
 
     #[test]

@@ -21,8 +21,13 @@ pub struct Field {
     pub title: Option<String>,
     /// The field's element dtype.
     pub dtype: DType,
-    /// Sub-array shape, empty if the field is not a sub-array.
+    /// Sub-array shape, empty if the field is not a sub-array; a nested sub-array's levels are
+    /// flattened here (outermost first), as its elements lie in memory.
     pub shape: Vec<u64>,
+    /// How many of `shape`'s dimensions each level of a nested sub-array adds, outermost first
+    /// (`('x', ('<f8', (5,)), (2,))` is `shape` `[2, 5]`, `levels` `[1, 1]`), so the descr is
+    /// written back as numpy wrote it; empty for a plain (one-level) sub-array or none.
+    pub levels: Vec<usize>,
 }
 
 /// A non-structured dtype: byte order plus kind and size.
@@ -271,6 +276,22 @@ impl Field {
         }
     }
 
+    /// The shape's groups, outermost first: one per nested level (or the whole shape).
+    fn shape_groups(&self) -> Vec<&[u64]> {
+        if self.levels.iter().sum::<usize>() != self.shape.len() || self.levels.len() < 2 {
+            return vec![&self.shape];
+        }
+        let mut rest = self.shape.as_slice();
+        self.levels
+            .iter()
+            .map(|&n| {
+                let (group, tail) = rest.split_at(n);
+                rest = tail;
+                group
+            })
+            .collect()
+    }
+
     fn name_literal(&self) -> String {
         match &self.title {
             Some(t) => py_tuple(&[py_str(t), py_str(&self.name)]),
@@ -313,9 +334,14 @@ impl DType {
                 fields
                     .iter()
                     .map(|f| {
-                        let mut entry = vec![f.name_json(), f.dtype.descr_json()];
+                        let groups = f.shape_groups();
+                        let mut descr = f.dtype.descr_json();
+                        for inner in groups.iter().skip(1).rev() {
+                            descr = serde_json::json!([descr, inner]);
+                        }
+                        let mut entry = vec![f.name_json(), descr];
                         if !f.shape.is_empty() {
-                            entry.push(serde_json::json!(f.shape));
+                            entry.push(serde_json::json!(groups[0]));
                         }
                         serde_json::Value::Array(entry)
                     })
@@ -332,10 +358,17 @@ impl DType {
                 let items: Vec<String> = fields
                     .iter()
                     .map(|f| {
-                        let mut parts = vec![f.name_literal(), f.dtype.descr_literal()];
+                        let dims = |group: &[u64]| {
+                            py_tuple(&group.iter().map(u64::to_string).collect::<Vec<_>>())
+                        };
+                        let groups = f.shape_groups();
+                        let mut descr = f.dtype.descr_literal();
+                        for inner in groups.iter().skip(1).rev() {
+                            descr = py_tuple(&[descr, dims(inner)]);
+                        }
+                        let mut parts = vec![f.name_literal(), descr];
                         if !f.shape.is_empty() {
-                            let dims: Vec<String> = f.shape.iter().map(u64::to_string).collect();
-                            parts.push(py_tuple(&dims));
+                            parts.push(dims(groups[0]));
                         }
                         py_tuple(&parts)
                     })

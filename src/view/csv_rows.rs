@@ -301,18 +301,21 @@ mod tests {
             title: None,
             dtype: scalar("<i2"),
             shape: vec![2],
+            levels: Vec::new(),
         };
         let id = Field {
             name: "id".into(),
             title: None,
             dtype: scalar("|u1"),
             shape: vec![],
+            levels: Vec::new(),
         };
         let pad = Field {
             name: String::new(),
             title: None,
             dtype: scalar("|V1"),
             shape: vec![],
+            levels: Vec::new(),
         };
         let rec = DType::Structured(vec![id, pad, pos]);
         // Records of 6 bytes: id, padding, pos[0], pos[1].
@@ -330,6 +333,7 @@ mod tests {
             title: None,
             dtype: rec,
             shape: vec![],
+            levels: Vec::new(),
         }]);
         assert_eq!(
             csv(&with_dtype(nested, false, &[1]), &data[..6], 0..1),

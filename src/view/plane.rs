@@ -302,12 +302,14 @@ mod tests {
                 title: None,
                 dtype: scalar("|u1"),
                 shape: vec![],
+                levels: Vec::new(),
             },
             crate::npy::Field {
                 name: "b".into(),
                 title: None,
                 dtype: scalar("<i2"),
                 shape: vec![],
+                levels: Vec::new(),
             },
         ]);
         let bytes = [9u8, 5, 0, 9, 6, 0, 9, 7, 0, 9, 8, 0];

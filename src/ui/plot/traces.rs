@@ -566,6 +566,7 @@ mod tests {
             title: None,
             dtype,
             shape,
+            levels: Vec::new(),
         };
         let dtype = DType::Structured(vec![
             field("t", f32_dtype(), vec![]),
