@@ -10,7 +10,7 @@ use futures::StreamExt;
 use object_store::ObjectStore;
 use object_store::path::Path as ObjPath;
 
-use super::retry::{self, Backoff, MAX_RETRIES, RETRY_BUDGET_ENV};
+use super::retry::{self, Backoff, RETRY_BUDGET_ENV};
 use super::{ObjectInfo, Source, Store, StoreError};
 
 /// What a data read tells its caller as it goes.
@@ -148,14 +148,15 @@ impl Store {
                 return Err(self.gave_up(object, failure, &backoff));
             };
             tracing::info!(
-                "store \"{}\": reading {}: {reason}; retry {retry}/{MAX_RETRIES} in {:.1} s",
+                "store \"{}\": reading {}: {reason}; retry {retry}/{} in {:.1} s",
                 self.name(),
                 object.path,
+                backoff.max_retries(),
                 wait.as_secs_f64()
             );
             news(ReadNews::Retrying {
                 retry,
-                max: MAX_RETRIES,
+                max: backoff.max_retries(),
                 reason,
             });
             tokio::time::sleep(wait).await;

@@ -15,12 +15,12 @@ pub const STALL_TIMEOUT_ENV: &str = "NPYSCOPE_STALL_TIMEOUT_S";
 const DEFAULT_BUDGET: Duration = Duration::from_secs(60);
 /// Default stall timeout.
 const DEFAULT_STALL: Duration = Duration::from_secs(30);
-/// Most retries of one request, whatever the budget.
-pub const MAX_RETRIES: u32 = 10;
+/// Fewest retries of one request allowed by [`RetryPolicy::max_retries`].
+const MIN_RETRIES: u32 = 3;
 /// First backoff; later ones grow by [`BACKOFF_BASE`] up to [`MAX_BACKOFF`], with jitter.
 const INIT_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest wait between two tries.
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Growth of the backoff.
 const BACKOFF_BASE: f64 = 3.0;
 
@@ -56,6 +56,14 @@ impl RetryPolicy {
         policy
     }
 
+    /// Most retries of one request: as many waits of the longest backoff as fit in the
+    /// budget (12 for 60 s), at least 3, so a server that never answers is given up within
+    /// about the budget.
+    pub fn max_retries(&self) -> u32 {
+        let fit = (self.budget.as_secs_f64() / MAX_BACKOFF.as_secs_f64()).ceil();
+        (fit.min(1e4) as u32).max(MIN_RETRIES)
+    }
+
     /// object_store's retries of metadata requests (listing, head, header reads) under this
     /// budget; data reads retry in npyscope's own loop ([`Backoff`]) to show their retries.
     pub(crate) fn object_store_config(&self) -> RetryConfig {
@@ -65,7 +73,7 @@ impl RetryPolicy {
                 max_backoff: MAX_BACKOFF,
                 base: BACKOFF_BASE,
             },
-            max_retries: MAX_RETRIES as usize,
+            max_retries: self.max_retries() as usize,
             retry_timeout: self.budget,
         }
     }
@@ -91,10 +99,12 @@ fn parse_seconds(text: &str) -> Option<Duration> {
 }
 
 /// The waits of one request's retries: decorrelated jitter (each wait random between the first
-/// wait and three times the last one, at most [`MAX_BACKOFF`]), while the budget lasts.
+/// wait and three times the last one, at most [`MAX_BACKOFF`]), while the budget and
+/// [`RetryPolicy::max_retries`] last.
 #[derive(Debug)]
 pub(crate) struct Backoff {
     budget: Duration,
+    max_retries: u32,
     /// When the current run of failures began.
     failing_since: Option<std::time::Instant>,
     /// Retries in the current run of failures.
@@ -107,6 +117,7 @@ impl Backoff {
     pub(crate) fn new(policy: &RetryPolicy) -> Backoff {
         Backoff {
             budget: policy.budget,
+            max_retries: policy.max_retries(),
             failing_since: None,
             retries: 0,
             last: Duration::ZERO,
@@ -126,7 +137,7 @@ impl Backoff {
         let since = *self
             .failing_since
             .get_or_insert_with(std::time::Instant::now);
-        if self.retries >= MAX_RETRIES {
+        if self.retries >= self.max_retries {
             return None;
         }
         let wait = if self.retries == 0 {
@@ -142,6 +153,11 @@ impl Backoff {
         self.retries += 1;
         self.last = wait;
         Some((self.retries, wait))
+    }
+
+    /// Most retries of one run of failures.
+    pub(crate) fn max_retries(&self) -> u32 {
+        self.max_retries
     }
 
     /// Retries made in the current run of failures.
@@ -233,7 +249,8 @@ mod tests {
         };
         let mut backoff = Backoff::new(&policy);
         let waits: Vec<Duration> = std::iter::from_fn(|| backoff.next().map(|(_, w)| w)).collect();
-        assert_eq!(waits.len(), MAX_RETRIES as usize);
+        assert_eq!(waits.len(), policy.max_retries() as usize);
+        assert_eq!(RetryPolicy::default().max_retries(), 12);
         assert_eq!(waits[0], INIT_BACKOFF);
         assert!(
             waits

@@ -142,13 +142,13 @@ async fn six_503s_in_a_row_are_retried_for_listing_header_and_download() {
     assert!(
         notes
             .iter()
-            .any(|n| n.starts_with("retrying (") && n.contains("/10): 503")),
+            .any(|n| n.starts_with("retrying (") && n.contains("/12): 503")),
         "the retries were not shown: {notes:?}"
     );
     report(
         "503 SlowDown × 6",
         "download",
-        "complete, \"retrying (n/10): 503 Service Unavailable\" shown",
+        "complete, \"retrying (n/12): 503 Service Unavailable\" shown",
         start.elapsed(),
     );
 }
