@@ -220,8 +220,13 @@ impl Store {
             ..Default::default()
         };
         let _guard = self.stats.begin();
+        let asked = std::time::Instant::now();
         let result = match tokio::time::timeout(stall, client.get_opts(key, options)).await {
             Err(_) => return Err(Failure::Final(self.stalled(object))),
+            // A timeout sooner than the stall timeout is the connect timeout: worth a retry.
+            Ok(Err(e)) if retry::is_stall(&e) && asked.elapsed() < stall => {
+                return Err(Failure::Passing(e));
+            }
             Ok(result) => result.map_err(|e| self.failure(object, e))?,
         };
         // Servers without ETags (and that ignore If-Unmodified-Since) still report size and
