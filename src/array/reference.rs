@@ -230,6 +230,18 @@ impl ArrayRef {
     ) -> Result<Vec<u8>, AccessError> {
         let total = range.end.saturating_sub(range.start);
         progress.set_total_bytes(total);
+        self.fetch_bytes(range, progress, cancel).await
+    }
+
+    /// [`read_bytes`](Self::read_bytes) without setting the total: bytes are added to
+    /// `progress` as they arrive.
+    async fn fetch_bytes(
+        &self,
+        range: Range<u64>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<u8>, AccessError> {
+        let total = range.end.saturating_sub(range.start);
         let capacity = usize::try_from(total).map_err(|_| {
             self.data_error(ArrayError::TooBig(format!(
                 "{total} bytes do not fit in memory here"
@@ -238,9 +250,9 @@ impl ArrayRef {
         let parts = window::split_range(range, PART_BYTES);
         let reads = futures::stream::iter(parts)
             .map(|part| async move {
-                let bytes = self.store.read_range_of(&self.object, part).await?;
-                progress.add(bytes.len() as u64);
-                Ok::<_, StoreError>(bytes)
+                self.store
+                    .read_range_reported(&self.object, part, &|news| progress.on_read(news))
+                    .await
             })
             .buffered(PARTS_IN_FLIGHT)
             .try_fold(Vec::with_capacity(capacity), |mut all, bytes| async move {
@@ -457,9 +469,7 @@ impl ArrayRef {
         let pieces: Vec<(Range<u64>, Vec<u8>)> = {
             let reads = futures::stream::iter(merged)
                 .map(|range| async move {
-                    let silent = Progress::new(None);
-                    let bytes = self.read_bytes(range.clone(), &silent, cancel).await?;
-                    progress.add(bytes.len() as u64);
+                    let bytes = self.fetch_bytes(range.clone(), progress, cancel).await?;
                     Ok::<_, AccessError>((range, bytes))
                 })
                 .buffered(PARTS_IN_FLIGHT)

@@ -231,6 +231,15 @@ fn duplicate_store_error(err: &StoreError) -> StoreError {
             path: path.clone(),
             source: source.clone(),
         },
+        StoreError::Stalled {
+            store,
+            what,
+            seconds,
+        } => StoreError::Stalled {
+            store: store.clone(),
+            what: what.clone(),
+            seconds: *seconds,
+        },
         StoreError::Empty { store, path } => StoreError::Empty {
             store: store.clone(),
             path: path.clone(),

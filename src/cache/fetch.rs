@@ -316,8 +316,8 @@ impl FlightTask {
         ))
     }
 
-    /// Reads every part with ranged requests, [`PARTS_IN_FLIGHT`] at a time, writing each
-    /// where it belongs; returns the bytes written.
+    /// Reads every part with ranged requests, [`PARTS_IN_FLIGHT`] at a time, counting bytes
+    /// as they arrive and writing each part where it belongs; returns the bytes written.
     async fn fetch_parts(&self, temp: &TempFile) -> Result<u64, CacheError> {
         let object = &self.flight.object;
         futures::stream::iter(part_ranges(object.size, PART_BYTES))
@@ -326,7 +326,10 @@ impl FlightTask {
                 async move {
                     let expected = range.end - range.start;
                     let offset = range.start;
-                    let bytes = self.store.read_range_of(object, range).await?;
+                    let bytes = self
+                        .store
+                        .read_range_reported(object, range, &|news| self.flight.news(news))
+                        .await?;
                     if bytes.len() as u64 != expected {
                         return Err(CacheError::SizeMismatch {
                             store: self.store.name().to_string(),
@@ -339,7 +342,6 @@ impl FlightTask {
                         .await
                         .map_err(|e| CacheError::Internal(format!("write task failed: {e}")))?
                         .map_err(|e| self.write_error("write", e))?;
-                    self.flight.advance(expected);
                     Ok(expected)
                 }
             })

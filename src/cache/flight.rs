@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use super::CacheError;
 use super::pin::CachedFile;
 use crate::jobs::{CancellationToken, Progress};
-use crate::store::ObjectInfo;
+use crate::store::{ObjectInfo, ReadNews};
 
 /// The outcome of a download, shared by everyone waiting for it.
 pub(super) type Outcome = Result<CachedFile, Arc<CacheError>>;
@@ -48,6 +48,19 @@ impl Flight {
             cancel: CancellationToken::new(),
             outcome,
             state: Mutex::new(FlightState::default()),
+        }
+    }
+
+    /// Tells every waiter's progress of a data read's news (bytes, retries).
+    pub(super) fn news(&self, news: ReadNews<'_>) {
+        match news {
+            ReadNews::Received(bytes) => self.advance(bytes),
+            other => {
+                let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                for (_, view) in &state.views {
+                    view.on_read(other);
+                }
+            }
         }
     }
 

@@ -86,7 +86,7 @@ fn progress_bar(progress: &Progress, label: String) -> impl Drop {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    bar.set_message(label);
+    bar.set_message(label.clone());
     let watched = progress.clone();
     let shown = bar.clone();
     let ticker = tokio::spawn(async move {
@@ -95,6 +95,11 @@ fn progress_bar(progress: &Progress, label: String) -> impl Drop {
                 shown.set_length(total);
             }
             shown.set_position(watched.done());
+            // "retrying (3/10): 503 Service Unavailable" while a read waits to try again.
+            shown.set_message(match watched.note() {
+                Some(note) => format!("{label} {note}"),
+                None => label.clone(),
+            });
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     });

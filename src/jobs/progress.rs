@@ -1,8 +1,10 @@
 //! Progress of a background job: counters any thread can bump, read by whoever shows them,
 //! plus a "something changed" callback (the GUI's repaint request).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::store::ReadNews;
 
 /// Called when progress moves, from whatever thread moved it; must be cheap.
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -21,6 +23,8 @@ struct Counters {
     total: AtomicU64,
     /// The units are bytes (a download or read), not entries.
     bytes: std::sync::atomic::AtomicBool,
+    /// What the job is waiting for, e.g. "retrying (3/10): 503 Service Unavailable".
+    note: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Progress {
@@ -28,6 +32,7 @@ impl std::fmt::Debug for Progress {
         f.debug_struct("Progress")
             .field("done", &self.done())
             .field("total", &self.total())
+            .field("note", &self.note())
             .finish()
     }
 }
@@ -87,6 +92,37 @@ impl Progress {
         }
     }
 
+    /// Sets (or with `None` clears) the note shown beside the counters.
+    pub fn set_note(&self, note: Option<String>) {
+        *self
+            .inner
+            .note
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = note;
+        self.changed();
+    }
+
+    /// The note shown beside the counters, e.g. "retrying (3/10): 503 Service Unavailable".
+    pub fn note(&self) -> Option<String> {
+        self.inner
+            .note
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Follows a data read: bytes as they arrive, retries as a note (cleared when bytes
+    /// flow again).
+    pub fn on_read(&self, news: ReadNews<'_>) {
+        match news {
+            ReadNews::Received(bytes) => self.add(bytes),
+            ReadNews::Retrying { retry, max, reason } => {
+                self.set_note(Some(format!("retrying ({retry}/{max}): {reason}")))
+            }
+            ReadNews::Recovered => self.set_note(None),
+        }
+    }
+
     fn changed(&self) {
         if let Some(notify) = &self.notify {
             notify();
@@ -114,5 +150,18 @@ mod tests {
         assert_eq!(progress.done(), 100);
         assert_eq!(progress.fraction(), 0.5);
         assert_eq!(calls.load(Ordering::Relaxed), 3);
+        progress.on_read(ReadNews::Retrying {
+            retry: 3,
+            max: 10,
+            reason: "503 Service Unavailable",
+        });
+        assert_eq!(
+            progress.note().as_deref(),
+            Some("retrying (3/10): 503 Service Unavailable")
+        );
+        progress.on_read(ReadNews::Recovered);
+        progress.on_read(ReadNews::Received(7));
+        assert_eq!(progress.note(), None);
+        assert_eq!(progress.done(), 107);
     }
 }

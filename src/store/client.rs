@@ -8,14 +8,19 @@ use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::path::Path as ObjPath;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
 use super::StoreError;
+use super::retry::RetryPolicy;
 use crate::config::{Backend, Secret, StoreSpec, endpoint_url};
 
 /// A client, the key prefix of the store's `location` inside it, and a URL-like name for messages.
 pub(crate) struct Client {
+    /// For listings, heads and header reads: object_store retries within the budget.
     pub store: Arc<dyn ObjectStore>,
+    /// For data reads: no retries of its own (npyscope's read loop retries, resumes and
+    /// reports), no deadline on the whole request.
+    pub data: Arc<dyn ObjectStore>,
     pub root: ObjPath,
     pub display_root: String,
     /// No credentials were found: requests are unsigned (anonymous). Says where npyscope
@@ -48,23 +53,21 @@ fn instance_metadata_opted_in() -> bool {
     std::env::var("AWS_EC2_METADATA_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("false"))
 }
 
-/// Retries for an interactive tool: a dead server shows up within seconds, not minutes.
-pub(crate) fn retry_config() -> RetryConfig {
+/// No retries inside object_store: the data read loop retries itself.
+fn no_retries() -> RetryConfig {
     RetryConfig {
-        backoff: BackoffConfig {
-            init_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(2),
-            base: 2.0,
-        },
-        max_retries: 3,
-        retry_timeout: Duration::from_secs(20),
+        max_retries: 0,
+        ..RetryConfig::default()
     }
 }
 
-fn client_options() -> ClientOptions {
+/// Timeouts that measure progress, not duration: a connection within 5 s, then no deadline
+/// for the whole request (a healthy slow download may take long), only one on silence.
+fn client_options(policy: &RetryPolicy) -> ClientOptions {
     ClientOptions::new()
         .with_connect_timeout(Duration::from_secs(5))
-        .with_timeout(Duration::from_secs(60))
+        .with_timeout_disabled()
+        .with_read_timeout(policy.stall)
 }
 
 /// The key prefix for a `location` inside a bucket or container.
@@ -76,8 +79,8 @@ pub(crate) fn location_prefix(spec: &StoreSpec, location: &str) -> Result<ObjPat
     })
 }
 
-/// Builds the client for a remote `spec`.
-pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
+/// Builds the clients for a remote `spec`, retrying and timing out under `policy`.
+pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, StoreError> {
     let open_err = |detail: String| StoreError::Open {
         store: spec.name.clone(),
         detail: super::redact(&detail, spec),
@@ -99,8 +102,7 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
             // rest of object_store's credential chain) apply, as with boto3.
             let mut builder = AmazonS3Builder::from_env()
                 .with_bucket_name(bucket)
-                .with_retry(retry_config())
-                .with_client_options(client_options());
+                .with_client_options(client_options(policy));
             let mut shown_endpoint = format!("s3://{bucket}");
             let mut anonymous = None;
             if let Some(endpoint) = endpoint {
@@ -150,11 +152,18 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                 builder = builder.with_skip_signature(true);
                 anonymous = Some(S3_CREDENTIAL_PLACES.to_string());
             }
+            let data = builder
+                .clone()
+                .with_retry(no_retries())
+                .build()
+                .map_err(|e| open_err(format!("S3 client: {e}")))?;
             let store = builder
+                .with_retry(policy.object_store_config())
                 .build()
                 .map_err(|e| open_err(format!("S3 client: {e}")))?;
             Ok(Client {
                 store: Arc::new(store),
+                data: Arc::new(data),
                 root: location_prefix(spec, location)?,
                 display_root: join_display(&shown_endpoint, location),
                 anonymous,
@@ -168,8 +177,7 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
         } => {
             let mut builder = GoogleCloudStorageBuilder::from_env()
                 .with_bucket_name(bucket)
-                .with_retry(retry_config())
-                .with_client_options(client_options());
+                .with_client_options(client_options(policy));
             if let Some(token) = token {
                 let value = token.expose().trim();
                 builder = match value {
@@ -179,11 +187,18 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
                     v => builder.with_application_credentials(v),
                 };
             }
+            let data = builder
+                .clone()
+                .with_retry(no_retries())
+                .build()
+                .map_err(|e| open_err(format!("GCS client: {e}")))?;
             let store = builder
+                .with_retry(policy.object_store_config())
                 .build()
                 .map_err(|e| open_err(format!("GCS client: {e}")))?;
             Ok(Client {
                 store: Arc::new(store),
+                data: Arc::new(data),
                 root: location_prefix(spec, location)?,
                 display_root: join_display(&format!("gs://{bucket}"), location),
                 anonymous: None,
@@ -198,8 +213,7 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
         } => {
             let mut builder = MicrosoftAzureBuilder::from_env()
                 .with_container_name(container)
-                .with_retry(retry_config())
-                .with_client_options(client_options());
+                .with_client_options(client_options(policy));
             if let Some(conn) = connection_string {
                 let parts = parse_connection_string(conn.expose());
                 if let Some(name) = parts.account_name {
@@ -220,11 +234,18 @@ pub(crate) fn build(spec: &StoreSpec) -> Result<Client, StoreError> {
             if let Some(key) = account_key {
                 builder = builder.with_access_key(key.expose());
             }
+            let data = builder
+                .clone()
+                .with_retry(no_retries())
+                .build()
+                .map_err(|e| open_err(format!("Azure client: {e}")))?;
             let store = builder
+                .with_retry(policy.object_store_config())
                 .build()
                 .map_err(|e| open_err(format!("Azure client: {e}")))?;
             Ok(Client {
                 store: Arc::new(store),
+                data: Arc::new(data),
                 root: location_prefix(spec, location)?,
                 display_root: join_display(&format!("az://{container}"), location),
                 anonymous: None,

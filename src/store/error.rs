@@ -104,6 +104,20 @@ pub enum StoreError {
         /// Object path relative to the store's location.
         path: String,
     },
+    /// No byte arrived for the stall timeout: the server or the network is stuck.
+    #[error(
+        "store \"{store}\": reading {what}: no data arrived for {seconds} s; the server or the \
+         network is stuck: check the connection and try again (NPYSCOPE_STALL_TIMEOUT_S sets how \
+         long to wait)"
+    )]
+    Stalled {
+        /// Store name.
+        store: String,
+        /// The object.
+        what: String,
+        /// The stall timeout, in seconds.
+        seconds: f64,
+    },
     /// The object changed since it was listed (another version was written).
     #[error(
         "store \"{store}\": {path} changed while it was being read (it was replaced); list it again and retry"

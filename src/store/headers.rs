@@ -49,20 +49,20 @@ impl RequestStats {
         self.peak_in_flight.load(Ordering::Relaxed)
     }
 
-    fn begin(&self) -> InFlight<'_> {
+    pub(super) fn begin(&self) -> InFlight<'_> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
         InFlight(self)
     }
 
-    fn received(&self, bytes: usize) {
+    pub(super) fn received(&self, bytes: usize) {
         self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 }
 
 /// Decrements the in-flight count when a read ends, however it ends.
-struct InFlight<'a>(&'a RequestStats);
+pub(super) struct InFlight<'a>(&'a RequestStats);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -236,68 +236,13 @@ impl Store {
                 .map_err(|e| self.context.io_error("read", path, e))?;
                 Ok(Bytes::from(read))
             }
-            Source::Remote { client, root } => {
+            Source::Remote { client, root, .. } => {
                 let key = self.key(root, path)?;
                 let _guard = self.stats.begin();
                 let bytes = client
                     .get_range(&key, range)
                     .await
                     .map_err(|e| self.context.remote_error("read", path, e))?;
-                self.stats.received(bytes.len());
-                Ok(bytes)
-            }
-        }
-    }
-
-    /// Reads `range` of a listed object, failing with [`StoreError::Changed`] if the object is
-    /// no longer the version that was listed (ETag, else size and time), so bytes of two
-    /// versions are never mixed. Remote reads send `If-Match`; local reads compare the file's
-    /// identity before and after.
-    pub async fn read_range_of(
-        &self,
-        object: &ObjectInfo,
-        range: Range<u64>,
-    ) -> Result<Bytes, StoreError> {
-        let changed = || StoreError::Changed {
-            store: self.name().to_string(),
-            path: object.path.clone(),
-        };
-        match &self.source {
-            Source::Local { .. } => {
-                let before = self.head(&object.path).await?;
-                if before != *object {
-                    return Err(changed());
-                }
-                let bytes = self.read_range(&object.path, range).await?;
-                if self.head(&object.path).await? != *object {
-                    return Err(changed());
-                }
-                Ok(bytes)
-            }
-            Source::Remote { client, root } => {
-                let key = self.key(root, &object.path)?;
-                let options = object_store::GetOptions {
-                    if_match: object.e_tag.clone(),
-                    if_unmodified_since: object.e_tag.is_none().then_some(object.last_modified),
-                    range: Some(object_store::GetRange::Bounded(range)),
-                    ..Default::default()
-                };
-                let _guard = self.stats.begin();
-                let result = client.get_opts(&key, options).await.map_err(|e| match e {
-                    object_store::Error::Precondition { .. } => changed(),
-                    e => self.context.remote_error("read", &object.path, e),
-                })?;
-                // Servers without ETags (and that ignore If-Unmodified-Since) still report
-                // size and time: a different size or a later time is another version.
-                let later =
-                    result.meta.last_modified.timestamp() > object.last_modified.timestamp();
-                if result.meta.size != object.size || (object.e_tag.is_none() && later) {
-                    return Err(changed());
-                }
-                let bytes = result
-                    .bytes()
-                    .await
-                    .map_err(|e| self.context.remote_error("read", &object.path, e))?;
                 self.stats.received(bytes.len());
                 Ok(bytes)
             }

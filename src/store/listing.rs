@@ -35,7 +35,7 @@ impl Store {
                     .and_then(|r| r)
                     .map_err(|e| self.context.io_error("list", prefix, e))
             }
-            Source::Remote { client, root } => {
+            Source::Remote { client, root, .. } => {
                 let key = self.key(root, prefix)?;
                 let listed = client
                     .list_with_delimiter(Some(&key))
@@ -86,7 +86,7 @@ impl Store {
                 .try_flatten()
                 .boxed()
             }
-            Source::Remote { client, root } => {
+            Source::Remote { client, root, .. } => {
                 let key = match self.key(root, prefix) {
                     Ok(key) => key,
                     Err(err) => return futures::stream::once(async { Err(err) }).boxed(),
@@ -155,7 +155,7 @@ impl Store {
                 }
                 Ok(local::object_info(relative, &meta))
             }
-            Source::Remote { client, root } => {
+            Source::Remote { client, root, .. } => {
                 let key = self.key(root, path)?;
                 let meta = client
                     .head(&key)

@@ -11,6 +11,8 @@ pub mod layout;
 mod listing;
 mod local;
 mod object;
+mod read;
+pub mod retry;
 pub mod target;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +27,8 @@ pub use format::{Format, MAX_BLOB_HEADER_READ, array_meta};
 pub use headers::{HEADER_CONCURRENCY, RequestStats, entries};
 pub(crate) use local::file_stamp;
 pub use object::{Level, ObjectInfo, is_listed, is_npy};
+pub use read::ReadNews;
+pub use retry::RetryPolicy;
 
 use crate::config::{Backend, StoreSpec};
 
@@ -33,6 +37,8 @@ pub struct Store {
     context: Arc<ErrorContext>,
     source: Source,
     stats: Arc<RequestStats>,
+    /// Retry budget and stall timeout of remote requests.
+    policy: RetryPolicy,
 }
 
 /// Where a store's objects are read from.
@@ -44,8 +50,10 @@ enum Source {
     },
     /// An object store reached over the network.
     Remote {
-        /// The client.
+        /// The client for listings, heads and header reads.
         client: Arc<dyn ObjectStore>,
+        /// The client for data reads (retried by npyscope's read loop).
+        data: Arc<dyn ObjectStore>,
         /// The key prefix of the store's `location` inside the bucket or container.
         root: ObjPath,
     },
@@ -62,8 +70,14 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens `spec`: checks that a local folder exists, or builds the client of a remote
-    /// store (no request is made yet).
+    /// store (no request is made yet), with the retry policy of the environment
+    /// ([`RetryPolicy::from_env`]).
     pub fn open(spec: StoreSpec) -> Result<Store, StoreError> {
+        Store::open_with(spec, RetryPolicy::from_env())
+    }
+
+    /// Opens `spec` with `policy` for its remote requests.
+    pub fn open_with(spec: StoreSpec, policy: RetryPolicy) -> Result<Store, StoreError> {
         let (source, display_root, anonymous) = match &spec.backend {
             Backend::File { location } => {
                 if !location.is_dir() {
@@ -79,9 +93,10 @@ impl Store {
                 (Source::Local { root }, location.display().to_string(), None)
             }
             _ => {
-                let client = client::build(&spec)?;
+                let client = client::build(&spec, &policy)?;
                 let source = Source::Remote {
                     client: client.store,
+                    data: client.data,
                     root: client.root,
                 };
                 (source, client.display_root, client.anonymous)
@@ -95,6 +110,7 @@ impl Store {
             }),
             source,
             stats: Arc::new(RequestStats::default()),
+            policy,
         })
     }
 
@@ -144,6 +160,11 @@ impl Store {
                 account_name.as_deref().unwrap_or_default()
             ),
         }
+    }
+
+    /// The retry budget and stall timeout of its remote requests.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.policy
     }
 
     /// Counters of the requests this store has made (for `--stats` and benchmarks).

@@ -63,12 +63,15 @@ impl Status {
             ui.horizontal(|ui| {
                 ui.label(&job.label);
                 let progress = &job.progress;
-                let text = format::progress(
+                let mut text = format::progress(
                     progress.done(),
                     progress.total(),
                     progress.is_bytes(),
                     elapsed,
                 );
+                if let Some(note) = progress.note() {
+                    text = format!("{text} · {note}");
+                }
                 ui.add(
                     egui::ProgressBar::new(progress.fraction())
                         .desired_width(320.0)
