@@ -95,17 +95,49 @@ fn zlib_error(e: flate2::DecompressError) -> BlobError {
     BlobError::Zlib(e.to_string())
 }
 
+/// The error of a stream that stops giving bytes before its end.
+fn early_end(z: &Decompress) -> BlobError {
+    BlobError::Zlib(format!(
+        "the stream ends early, after {} compressed bytes and {} inflated",
+        z.total_in(),
+        z.total_out()
+    ))
+}
+
+/// Once every claimed byte is out (`ended`: the stream already said so): the stream must end
+/// here, not run on past the claim.
+fn expect_end(
+    z: &mut Decompress,
+    stream: &[u8],
+    claim: u64,
+    mut ended: bool,
+) -> Result<(), BlobError> {
+    while !ended {
+        let (in_before, out_before) = (z.total_in(), z.total_out());
+        let input = stream.get(in_before as usize..).unwrap_or_default();
+        let mut probe = [0u8; 1];
+        let status = z
+            .decompress(input, &mut probe, FlushDecompress::None)
+            .map_err(zlib_error)?;
+        if z.total_out() > out_before {
+            return Err(BlobError::SizeMismatch {
+                claimed: claim,
+                actual: claim.saturating_add(1),
+            });
+        }
+        ended = status == Status::StreamEnd;
+        if !ended && z.total_in() == in_before {
+            return Err(early_end(z));
+        }
+    }
+    Ok(())
+}
+
 /// Inflates the whole `stream` into one buffer of exactly `claim` bytes, refusing claims over `limit` or beyond
 /// zlib's ratio before allocating, and streams that run past the claim or end short of it. Bytes after the end of
 /// the zlib stream are ignored, as by Python's `zlib.decompress`.
 pub(crate) fn inflate_all(stream: &[u8], claim: u64, limit: u64) -> Result<Vec<u8>, BlobError> {
-    if claim > limit {
-        return Err(BlobError::OverLimit {
-            claimed: claim,
-            limit,
-        });
-    }
-    check_plausible(claim, stream.len() as u64)?;
+    check_claim(claim, stream.len() as u64, limit)?;
     let over_limit = || BlobError::OverLimit {
         claimed: claim,
         limit,
@@ -114,26 +146,13 @@ pub(crate) fn inflate_all(stream: &[u8], claim: u64, limit: u64) -> Result<Vec<u
     let mut out = Vec::new();
     out.try_reserve_exact(cap).map_err(|_| over_limit())?;
     let mut z = Decompress::new(true);
-    loop {
+    let mut ended = false;
+    while out.len() < cap && !ended {
         let (in_before, out_before) = (z.total_in(), z.total_out());
         let input = stream.get(in_before as usize..).unwrap_or_default();
-        let status = if out.len() < cap {
-            z.decompress_vec(input, &mut out, FlushDecompress::None)
-                .map_err(zlib_error)?
-        } else {
-            // Full: does the stream end here, or run on past the claim?
-            let mut probe = [0u8; 1];
-            let s = z
-                .decompress(input, &mut probe, FlushDecompress::None)
-                .map_err(zlib_error)?;
-            if z.total_out() > out_before {
-                return Err(BlobError::SizeMismatch {
-                    claimed: claim,
-                    actual: claim.saturating_add(1),
-                });
-            }
-            s
-        };
+        let status = z
+            .decompress_vec(input, &mut out, FlushDecompress::None)
+            .map_err(zlib_error)?;
         if out.len() > cap {
             // Only if the allocator gave more capacity than asked for.
             return Err(BlobError::SizeMismatch {
@@ -141,17 +160,12 @@ pub(crate) fn inflate_all(stream: &[u8], claim: u64, limit: u64) -> Result<Vec<u
                 actual: out.len() as u64,
             });
         }
-        if status == Status::StreamEnd {
-            break;
-        }
-        if z.total_in() == in_before && z.total_out() == out_before {
-            return Err(BlobError::Zlib(format!(
-                "the stream ends early, after {} compressed bytes and {} inflated",
-                z.total_in(),
-                z.total_out()
-            )));
+        ended = status == Status::StreamEnd;
+        if !ended && z.total_in() == in_before && z.total_out() == out_before {
+            return Err(early_end(&z));
         }
     }
+    expect_end(&mut z, stream, claim, ended)?;
     if out.len() as u64 != claim {
         return Err(BlobError::SizeMismatch {
             claimed: claim,
@@ -242,13 +256,6 @@ pub fn inflate_into(
             actual: given,
         });
     }
-    let early_end = |z: &Decompress| {
-        BlobError::Zlib(format!(
-            "the stream ends early, after {} compressed bytes and {} inflated",
-            z.total_in(),
-            z.total_out()
-        ))
-    };
     let mut z = Decompress::new(true);
     let mut ended = false;
     for out in outs {
@@ -272,26 +279,7 @@ pub fn inflate_into(
             }
         }
     }
-    // Every claimed byte is out: the stream must end here, not run on past the claim.
-    while !ended {
-        let (in_before, out_before) = (z.total_in(), z.total_out());
-        let input = stream.get(in_before as usize..).unwrap_or_default();
-        let mut probe = [0u8; 1];
-        let status = z
-            .decompress(input, &mut probe, FlushDecompress::None)
-            .map_err(zlib_error)?;
-        if z.total_out() > out_before {
-            return Err(BlobError::SizeMismatch {
-                claimed: claim,
-                actual: claim.saturating_add(1),
-            });
-        }
-        ended = status == Status::StreamEnd;
-        if !ended && z.total_in() == in_before {
-            return Err(early_end(&z));
-        }
-    }
-    Ok(())
+    expect_end(&mut z, stream, claim, ended)
 }
 
 #[cfg(test)]

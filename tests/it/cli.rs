@@ -10,28 +10,7 @@ use crate::common::{self, ACCESS_KEY, S3TestServer, SECRET_KEY};
 
 /// The binary, run in `cwd` with no DataJoint or AWS settings from the outside.
 fn npyscope(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_npyscope"));
-    cmd.args(args).current_dir(cwd);
-    for var in [
-        "DJ_STORES",
-        "DJ_IGNORE_CONFIG_FILE",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT",
-        "AWS_ENDPOINT_URL",
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "NPYSCOPE_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    // Never the machine's own ~/.aws/credentials.
-    cmd.env(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        cwd.join("no-aws-credentials"),
-    );
-    cmd
+    common::npyscope_in(cwd, args)
 }
 
 fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 use npyscope::config::{Backend, LayoutSettings, Origin, Secret, StoreSpec};
@@ -12,6 +13,41 @@ use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjPath;
 
 pub use crate::s3_server::{ACCESS_KEY, S3TestServer, SECRET_KEY};
+
+/// The real binary, run in `cwd` with no DataJoint, AWS or npyscope settings from the outside,
+/// and never the machine's own `~/.aws/credentials`.
+pub fn npyscope_in(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_npyscope"));
+    cmd.args(args).current_dir(cwd);
+    for var in [
+        "DJ_STORES",
+        "DJ_IGNORE_CONFIG_FILE",
+        "DJ_HOST",
+        "DJ_PORT",
+        "DJ_USER",
+        "DJ_PASS",
+        "DJ_BACKEND",
+        "DJ_DATABASE_NAME",
+        "DJ_USE_TLS",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT",
+        "AWS_ENDPOINT_URL",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "NPYSCOPE_LOG",
+        "NPYSCOPE_RETRY_BUDGET_S",
+        "NPYSCOPE_STALL_TIMEOUT_S",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        cwd.join("no-aws-credentials"),
+    );
+    cmd
+}
 
 /// The committed `.npy` fixtures written by numpy.
 pub fn fixtures_dir() -> PathBuf {

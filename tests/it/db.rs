@@ -13,23 +13,7 @@ use crate::db_fixture::{DbServer, db_fixture};
 
 /// The binary, in `cwd`, with no DataJoint variables from outside.
 fn npyscope(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_npyscope"));
-    cmd.args(args).current_dir(cwd);
-    for var in [
-        "DJ_STORES",
-        "DJ_IGNORE_CONFIG_FILE",
-        "DJ_HOST",
-        "DJ_PORT",
-        "DJ_USER",
-        "DJ_PASS",
-        "DJ_BACKEND",
-        "DJ_DATABASE_NAME",
-        "DJ_USE_TLS",
-        "NPYSCOPE_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    crate::common::npyscope_in(cwd, args)
 }
 
 fn run(mut cmd: Command) -> Output {

@@ -372,29 +372,8 @@ fn project(endpoint: &str) -> tempfile::TempDir {
 
 /// The binary in `cwd`, with no settings from the outside and its cache in `cwd/cache`.
 fn npyscope(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_npyscope"));
-    cmd.args(args).current_dir(cwd);
-    for var in [
-        "DJ_STORES",
-        "DJ_IGNORE_CONFIG_FILE",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT",
-        "AWS_ENDPOINT_URL",
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "NPYSCOPE_LOG",
-        "NPYSCOPE_RETRY_BUDGET_S",
-        "NPYSCOPE_STALL_TIMEOUT_S",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        cwd.join("no-aws-credentials"),
-    )
-    .env("NPYSCOPE_CACHE_DIR", cwd.join("cache"));
+    let mut cmd = crate::common::npyscope_in(cwd, args);
+    cmd.env("NPYSCOPE_CACHE_DIR", cwd.join("cache"));
     cmd
 }
 
