@@ -57,6 +57,8 @@ pub struct App {
     pub(crate) contents: ContentsRoom,
     /// The first frame was logged (start-up time).
     first_frame_logged: bool,
+    /// The window's title as last set (`npyscope — STORE:FOLDER`).
+    title: String,
 }
 
 impl App {
@@ -94,6 +96,7 @@ impl App {
             database: DatabaseRoom::default(),
             contents: ContentsRoom::default(),
             first_frame_logged: false,
+            title: super::TITLE.to_string(),
         };
         app.stores.start(&mut cx!(app));
         app
@@ -343,11 +346,39 @@ impl App {
     pub fn persisted(&self) -> &Persisted {
         &self.persisted
     }
+
+    /// The window's title: where the user is (`npyscope — STORE:FOLDER`, or the database
+    /// table shown).
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// Sets the window's title to where the user is, when that changed.
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let place = if self.database.active {
+            self.database
+                .open
+                .as_ref()
+                .map(|open| format!("database {}.{}", open.table.schema, open.table.class_name))
+        } else {
+            let store = self.browser.store_name();
+            (!store.is_empty()).then(|| format!("{store}:{}", self.browser.prefix))
+        };
+        let title = match place {
+            Some(place) => format!("{} \u{2014} {place}", super::TITLE),
+            None => super::TITLE.to_string(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
 }
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_rooms(ctx);
+        self.update_title(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -64,6 +64,9 @@ pub(crate) struct StoresRoom {
     open_place: Place,
     /// The first store was chosen (once every store at start is open or failed).
     chose_store: bool,
+    /// The stores `datajoint.json` names, its default store first: shown first when no
+    /// other store was asked for.
+    configured: Vec<String>,
     /// The app's settings as loaded (plus the stores added since).
     settings: Settings,
     /// Where they are kept (`None`: no home folder).
@@ -211,6 +214,14 @@ impl StoresRoom {
                 }
             }
         }
+        self.configured = config.default_store.iter().cloned().collect();
+        self.configured.extend(
+            config
+                .stores
+                .keys()
+                .filter(|n| Some(*n) != config.default_store.as_ref())
+                .cloned(),
+        );
         for (name, spec) in config.stores {
             match spec {
                 Ok(spec) => self.add_store(cx, Ok(spec)),
@@ -372,8 +383,9 @@ impl StoresRoom {
         }
     }
 
-    /// Shows a store once the stores are open: the one shown last time, else a path
-    /// argument's, else the demo store.
+    /// Shows a store once the stores are open: a path argument's, else the one shown last time
+    /// (unless that was the demo store and `datajoint.json` names stores), else the configured
+    /// default store, else the first configured store, else the demo store.
     fn choose_first_store(&mut self, cx: &mut Cx<'_>, persisted: &Persisted) {
         if self.chose_store
             || self.config_job.is_some()
@@ -386,10 +398,15 @@ impl StoresRoom {
         }
         self.chose_store = true;
         let ready = |slot: &StoreSlot| matches!(slot.state, SlotState::Ready(_));
+        let configured = self
+            .configured
+            .iter()
+            .find_map(|name| self.slots.iter().position(|s| s.name == *name && ready(s)));
         let remembered = persisted
             .last_store
             .clone()
-            .and_then(|name| self.slots.iter().position(|s| s.name == name && ready(s)));
+            .and_then(|name| self.slots.iter().position(|s| s.name == name && ready(s)))
+            .filter(|&i| self.slots[i].name != DEMO_NAME || configured.is_none());
         let argument = cx
             .options()
             .open
@@ -406,11 +423,13 @@ impl StoresRoom {
                 select: self.open_place.select.clone(),
                 restored: !persisted.last_prefix.is_empty(),
             }),
-            (None, None) => self.slots.iter().position(ready).map(|store| Place {
-                store,
-                select: self.open_place.select.clone(),
-                ..Place::default()
-            }),
+            (None, None) => configured
+                .or_else(|| self.slots.iter().position(ready))
+                .map(|store| Place {
+                    store,
+                    select: self.open_place.select.clone(),
+                    ..Place::default()
+                }),
         };
         if let Some(place) = place {
             cx.emit(Command::Show(place));

@@ -334,9 +334,11 @@ fn totals_of_a_remote_store_count_the_cached_part() {
     let mut harness = app(options);
     step_until(&mut harness, "the lab store", |h| has_label(h, "lab"));
     step_until(&mut harness, "the lab store open", |h| has_label(h, "s3"));
-    harness.get_by_label("lab").click();
-    step_until(&mut harness, "the lab store's totals", |h| {
-        has_label_containing(h, "2 arrays · ") && has_label_containing(h, " · 0 B cached")
+    // The only configured store is shown first.
+    step_until(&mut harness, "the lab store's rows and totals", |h| {
+        has_label_containing(h, "2 arrays · ")
+            && has_label_containing(h, " · 0 B cached")
+            && has_label_containing(h, "spike_times_")
     });
     harness.get_by_label_contains("spike_times_").click();
     step_until(
@@ -423,4 +425,43 @@ fn a_big_remote_level_reads_headers_of_the_rows_in_view_then_all_on_request() {
     step_until(harness, "every header read", |h| {
         has_label_containing(h, &format!("{OBJECTS} arrays · "))
     });
+}
+
+/// A project whose `datajoint.json` names two folder stores, `lab` (the default, holding
+/// `recording.npy`, a (4,) float64 numpy wrote) and `archive` (empty).
+fn lab_project() -> tempfile::TempDir {
+    let work = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir(work.path().join(".git")).expect(".git");
+    let lab = work.path().join("labstore");
+    std::fs::create_dir(&lab).expect("the lab store's folder");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npy");
+    std::fs::copy(fixtures.join("le_f8.npy"), lab.join("recording.npy")).expect("a fixture");
+    let other = work.path().join("otherstore");
+    std::fs::create_dir(&other).expect("another store's folder");
+    let config = serde_json::json!({"stores": {
+        "default": "lab",
+        "archive": {"protocol": "file", "location": other},
+        "lab": {"protocol": "file", "location": lab},
+    }});
+    std::fs::write(work.path().join("datajoint.json"), config.to_string()).expect("datajoint.json");
+    work
+}
+
+#[test]
+fn a_project_opens_on_its_default_store_and_the_title_says_where() {
+    let work = lab_project();
+    let mut setup = setup_in(work);
+    let harness = &mut setup.harness;
+    // The configured default store, not the demo (which stays in the list) nor the first by name.
+    step_until(harness, "the default store listed", |h| {
+        has_label(h, "recording.npy")
+    });
+    assert!(
+        has_label(harness, "Demo"),
+        "the demo store stays in the list"
+    );
+    assert_eq!(harness.state().title(), "npyscope \u{2014} lab:");
+    harness.get_by_label("Demo").click();
+    step_until(harness, "the demo listed", |h| has_label(h, "_schema/"));
+    assert_eq!(harness.state().title(), "npyscope \u{2014} Demo:");
 }
