@@ -20,6 +20,10 @@ use crate::npy::{ByteOrder, DType, Field, ScalarKind, ScalarType, encode_header}
 /// Name of the marker file written last: its presence means the demo store is complete.
 const MARKER: &str = ".npyscope-demo-v3";
 
+/// The folder the window opens the demo store at: its first DataJoint table (a row per
+/// session, a column per attribute), so a new user starts one double click from a plot.
+pub const FIRST_TABLE: &str = "_schema/demo_ephys/recording";
+
 /// Environment variable that moves the demo store (tests point it at a temporary folder).
 pub const DEMO_DIR_ENV: &str = "NPYSCOPE_DEMO_DIR";
 

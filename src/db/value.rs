@@ -143,6 +143,17 @@ pub enum CellValue {
 }
 
 impl CellValue {
+    /// The number a numeric cell holds (a decimal as parsed); `None` for any other value.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            CellValue::Int(v) => Some(*v as f64),
+            CellValue::UInt(v) => Some(*v as f64),
+            CellValue::Float(v) => Some(*v),
+            CellValue::Decimal(text) => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// Whether the cell holds an array: `<npy@>`, or a blob whose header says so.
     pub fn holds_array(&self) -> bool {
         match self {

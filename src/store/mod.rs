@@ -13,6 +13,7 @@ mod local;
 mod object;
 mod read;
 pub mod retry;
+pub mod sizes;
 pub mod target;
 
 use std::path::{Path, PathBuf};

@@ -83,6 +83,8 @@ pub(crate) struct ActionsRoom {
     pub selected_cached: Option<(String, Option<bool>)>,
     /// Looks the selected remote array up in the download cache.
     selected_cached_job: Option<Request<String, Result<bool, String>>>,
+    /// The store of the array last asked for, by its path: (path, store name), for the title.
+    origin: Option<(String, String)>,
 }
 
 impl ActionsRoom {
@@ -95,6 +97,7 @@ impl ActionsRoom {
         rows: std::ops::Range<u64>,
     ) {
         self.preview_array = Some(array.clone());
+        self.note_origin(&array);
         let path = array.path().to_string();
         let gate = cx.services.data_gate();
         let label = format!("Preview {}", format::file_name(&path));
@@ -186,6 +189,7 @@ impl ActionsRoom {
 
     /// Loads `array` into memory in the background.
     fn start_load(&mut self, cx: &mut Cx<'_>, array: ArrayRef) {
+        self.note_origin(&array);
         let path = array.path().to_string();
         let gate = cx.services.data_gate();
         let label = format!("Load {}", format::file_name(&path));
@@ -206,6 +210,7 @@ impl ActionsRoom {
 
     /// Maps `array` in the background (a remote one through the download cache).
     fn start_mmap(&mut self, cx: &mut Cx<'_>, array: ArrayRef) {
+        self.note_origin(&array);
         let path = array.path().to_string();
         let gate = cx.services.data_gate();
         let label = format!("Memory-map {}", format::file_name(&path));
@@ -337,6 +342,21 @@ impl ActionsRoom {
         };
         self.present(cx, path.clone(), data, Source::Loaded, None);
         self.loaded = Some(Loaded { path, array });
+    }
+
+    /// Remembers which store `array` comes from (the title names it while it is plotted).
+    fn note_origin(&mut self, array: &ArrayRef) {
+        self.origin = Some((array.path().to_string(), array.store().name().to_string()));
+    }
+
+    /// What the plot shows: `STORE:PATH` of a store's array, else the name it was shown under
+    /// (a database cell's blob, an array inside a blob).
+    pub(crate) fn plotted_place(&self) -> Option<String> {
+        let path = self.plot.as_ref()?.path();
+        Some(match &self.origin {
+            Some((origin, store)) if origin == path => format!("{store}:{path}"),
+            _ => path.to_string(),
+        })
     }
 
     /// Shows `data` (the array at `path`) in the plot panel.

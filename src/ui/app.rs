@@ -13,6 +13,7 @@ use super::datajoint::DataJointRoom;
 use super::open::OpenRoom;
 use super::options::{AppOptions, Persisted, TestHooks};
 use super::plot::PREVIEW_ROWS;
+use super::rates::{RateHint, RatesRoom};
 use super::requests::JobRow;
 use super::room::{Cx, Services};
 use super::status::Status;
@@ -55,9 +56,11 @@ pub struct App {
     pub(crate) database: DatabaseRoom,
     /// What the selected blob holds when it is not one array.
     pub(crate) contents: ContentsRoom,
+    /// The sampling rate of the plotted array's row.
+    rates: RatesRoom,
     /// The first frame was logged (start-up time).
     first_frame_logged: bool,
-    /// The window's title as last set (`npyscope — STORE:FOLDER`).
+    /// The window's title as last set (`npyscope — STORE:FOLDER`, or the array plotted).
     title: String,
 }
 
@@ -95,6 +98,7 @@ impl App {
             open: OpenRoom::default(),
             database: DatabaseRoom::default(),
             contents: ContentsRoom::default(),
+            rates: RatesRoom::default(),
             first_frame_logged: false,
             title: super::TITLE.to_string(),
         };
@@ -113,9 +117,11 @@ impl App {
             .poll_blob_headers(&mut cx!(self), &self.stores);
         self.contents.poll();
         if let Some((name, array)) = self.database.take_ready_loaded() {
+            self.want_db_row_rate(&name);
             self.actions.show_array(&mut cx!(self), name, array);
         }
         if let Some((action, array)) = self.database.take_ready() {
+            self.want_db_row_rate(array.path());
             match action {
                 CellAction::Preview => {
                     self.actions
@@ -128,6 +134,7 @@ impl App {
                 }
             }
         }
+        self.rates.poll(self.actions.plot.as_mut());
         let level = self.browser.level_key();
         if let Some(entries) = self.datajoint.poll(&mut cx!(self), level) {
             self.browser.add_entries(entries);
@@ -147,6 +154,26 @@ impl App {
             });
         self.actions.check_selected_cached(&mut cx!(self), selected);
         self.want_contents();
+    }
+
+    /// The database row of the array at `path` (its selected cell) gives the plot its sampling
+    /// rate when it has a rate attribute.
+    fn want_db_row_rate(&mut self, path: &str) {
+        if let Some((hz, from)) = self.database.selected_row_rate() {
+            self.rates.set(RateHint {
+                path: path.to_string(),
+                hz,
+                from,
+            });
+        }
+    }
+
+    /// The selected array's row in a DataJoint table folder gives the plot its sampling rate
+    /// when it has a rate attribute (read in the background).
+    fn want_store_row_rate(&mut self) {
+        if let Some(path) = self.browser.selected.clone() {
+            self.rates.want_for(&mut cx!(self), &path, &self.browser);
+        }
     }
 
     /// Starts reading what the selected blob holds when it is not one array (a store object in
@@ -261,10 +288,13 @@ impl App {
                 self.browser.mark_dirty();
             }
             Command::ReadAllHeaders => self.browser.read_all_headers(),
+            Command::CountFolderSizes => self.browser.count_folder_sizes(&mut cx!(self)),
             Command::Preview => match self.browser.selected_array() {
-                Ok(array) => self
-                    .actions
-                    .start_preview(&mut cx!(self), array, 0..PREVIEW_ROWS),
+                Ok(array) => {
+                    self.want_store_row_rate();
+                    self.actions
+                        .start_preview(&mut cx!(self), array, 0..PREVIEW_ROWS)
+                }
                 Err(err) => self.status.error(err),
             },
             Command::Load => self.request_data(DataAction::Load),
@@ -336,6 +366,7 @@ impl App {
     /// Load or Memory-map of the selected array (after the download question when it is big
     /// and remote).
     fn request_data(&mut self, action: DataAction) {
+        self.want_store_row_rate();
         let array = self.browser.selected_array();
         let confirm_above = self.stores.confirm_download_bytes();
         self.actions
@@ -353,9 +384,16 @@ impl App {
         &self.title
     }
 
+    /// The path selected in the files or DataJoint table, if any.
+    pub fn selected_path(&self) -> Option<&str> {
+        self.browser.selected.as_deref()
+    }
+
     /// Sets the window's title to where the user is, when that changed.
     fn update_title(&mut self, ctx: &egui::Context) {
-        let place = if self.database.active {
+        let place = if let Some(plotted) = self.actions.plotted_place() {
+            Some(plotted)
+        } else if self.database.active {
             self.database
                 .open
                 .as_ref()

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use super::command::{Column, Command, Place};
 use super::datajoint::{DataJointRoom, DjTable};
+use super::folder_sizes::{FolderSizes, count_text};
 use super::format;
 use super::headers::HeaderQueue;
 use super::requests::{JobRow, Request, cancel_if, flatten, take_done};
@@ -113,6 +114,8 @@ pub(crate) struct BrowserRoom {
     cached_job: Option<Request<Vec<String>, Result<u64, String>>>,
     /// The paths the cached part was last counted (or is being counted) for.
     cached_for: Vec<String>,
+    /// How many arrays and bytes each folder row holds, once known.
+    pub sizes: FolderSizes,
 }
 
 impl Default for BrowserRoom {
@@ -145,6 +148,7 @@ impl Default for BrowserRoom {
             totals: Totals::default(),
             cached_job: None,
             cached_for: Vec::new(),
+            sizes: FolderSizes::default(),
         }
     }
 }
@@ -197,6 +201,12 @@ impl BrowserRoom {
         self.store.as_ref().map_or("", |(_, name)| name.as_str())
     }
 
+    /// Whether the demo store's first table is shown (the window opens there; a hint says what
+    /// to do next).
+    pub(crate) fn shows_demo_first_table(&self) -> bool {
+        self.store_name() == super::stores::DEMO_NAME && self.prefix == crate::demo::FIRST_TABLE
+    }
+
     /// A listing arrived: show it and read its headers.
     fn listed(&mut self, cx: &mut Cx<'_>, index: usize, level: Level) {
         if let Some(wanted) = self.select_after_listing.take() {
@@ -230,8 +240,33 @@ impl BrowserRoom {
             });
             self.headers_job = Some(Request::new((index, self.prefix.clone()), job));
         }
+        if let Some(store) = self.store().cloned()
+            && store.is_local()
+            && !self.sizes.knows_all(index, &level.folders)
+        {
+            self.sizes.count(cx, index, &store, &self.prefix);
+        }
         self.level = Some(level);
         self.rows_dirty = true;
+    }
+
+    /// Sizes the folders of the level shown (a remote store's, on request).
+    pub(crate) fn count_folder_sizes(&mut self, cx: &mut Cx<'_>) {
+        if let (Some(index), Some(store)) = (self.current, self.store().cloned()) {
+            let prefix = self.prefix.clone();
+            self.sizes.count(cx, index, &store, &prefix);
+        }
+    }
+
+    /// Whether the level shown has folders whose size is unknown and not being counted.
+    pub(crate) fn folder_sizes_wanted(&self) -> bool {
+        match (self.current, &self.level) {
+            (Some(index), Some(level)) => {
+                !self.sizes.knows_all(index, &level.folders)
+                    && !self.sizes.counting(index, &self.prefix)
+            }
+            _ => false,
+        }
     }
 
     /// Takes the listing, the headers that arrived and the cached count. A remembered folder
@@ -260,6 +295,9 @@ impl BrowserRoom {
                     cx.error(err);
                 }
             }
+        }
+        if self.sizes.poll(cx) {
+            self.rows_dirty = true;
         }
         self.want_visible_headers();
         // Headers are shown as they arrive, not when the whole level is read.
@@ -318,6 +356,11 @@ impl BrowserRoom {
 
     /// Headers of the DataJoint room's rows job: they are entries of this level too.
     pub(crate) fn add_entries(&mut self, entries: Vec<Entry>) {
+        // The DataJoint view walked everything below the level shown: its folders' sizes.
+        if let Some(index) = self.current {
+            self.sizes
+                .learn(index, &self.prefix, entries.iter().map(|e| &e.object));
+        }
         for entry in entries {
             self.entries.insert(entry.object.path.clone(), entry);
         }
@@ -515,17 +558,22 @@ impl BrowserRoom {
                 size: row.size_bytes,
             })
         };
+        let sizes = &self.sizes;
+        let current = self.current;
         let mut folders: Vec<Row> = level
             .folders
             .iter()
-            .map(|path| Row {
-                name: format!("{}/", format::file_name(path)),
-                path: path.clone(),
-                is_folder: true,
-                shape: None,
-                shape_text: String::new(),
-                dtype_text: "folder".to_string(),
-                size_bytes: None,
+            .map(|path| {
+                let size = current.and_then(|store| sizes.get(store, path));
+                Row {
+                    name: format!("{}/", format::file_name(path)),
+                    path: path.clone(),
+                    is_folder: true,
+                    shape: None,
+                    shape_text: size.as_ref().map(count_text).unwrap_or_default(),
+                    dtype_text: "folder".to_string(),
+                    size_bytes: size.map(|s| s.bytes),
+                }
             })
             .filter(|row| keep(row))
             .collect();
@@ -651,6 +699,7 @@ impl BrowserRoom {
         if let Some(r) = &self.headers_job {
             rows.push(JobRow::of(r));
         }
+        rows.extend(self.sizes.job_rows());
         rows
     }
 
@@ -658,6 +707,7 @@ impl BrowserRoom {
     pub(crate) fn cancel(&self, id: u64) {
         cancel_if(self.listing_job.as_ref(), id);
         cancel_if(self.headers_job.as_ref(), id);
+        self.sizes.cancel(id);
     }
 }
 

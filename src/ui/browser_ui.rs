@@ -79,6 +79,19 @@ impl BrowserRoom {
                 {
                     commands.push(Command::ReadAllHeaders);
                 }
+                let remote = self.store().is_some_and(|s| !s.is_local());
+                if remote
+                    && self.folder_sizes_wanted()
+                    && ui
+                        .button("Count folder sizes")
+                        .on_hover_text(
+                            "Lists everything below this folder (no data is read) and shows \
+                             each folder's arrays and bytes, with a progress bar",
+                        )
+                        .clicked()
+                {
+                    commands.push(Command::CountFolderSizes);
+                }
             }
         });
         if self.level.is_some() {
@@ -108,7 +121,7 @@ impl BrowserRoom {
     }
 
     /// The files table: folders, then arrays, with shape, dtype and size; a click selects, a
-    /// double click opens or previews. Records which rows were drawn (their headers are read
+    /// double click anywhere on a row opens a folder or previews an array. Records which rows were drawn (their headers are read
     /// first).
     pub(crate) fn table_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let available = ui.available_height();
@@ -126,6 +139,7 @@ impl BrowserRoom {
         builder
             .id_salt("files")
             .striped(true)
+            .sense(egui::Sense::click())
             .resizable(true)
             .cell_layout(Layout::left_to_right(Align::Center))
             .column(TableColumn::initial(320.0).at_least(120.0).clip(true))
@@ -166,34 +180,42 @@ impl BrowserRoom {
                     };
                     let selected = self.selected.as_deref() == Some(item.path.as_str());
                     row.set_selected(selected);
+                    // Plain labels: a click anywhere on the row reaches the row (the cells sense
+                    // clicks), not a label's text selection.
+                    let hint = if item.is_folder {
+                        "Folder: Enter or a double click opens it"
+                    } else {
+                        "Array: Enter or a double click previews it"
+                    };
+                    // The hint on the name only: a tooltip over the whole row would cover the
+                    // row below and take its clicks.
                     row.col(|ui| {
-                        let hint = if item.is_folder {
-                            "Folder: Enter or a double click opens it"
-                        } else {
-                            "Array: Enter or a double click previews it"
-                        };
-                        let response = ui
-                            .add(egui::Button::selectable(selected, item.name.as_str()).truncate())
-                            .on_hover_text(hint);
-                        if response.clicked() {
-                            commands.push(Command::Select(item.path.clone()));
-                        }
-                        if response.double_clicked() {
-                            commands.push(Command::Select(item.path.clone()));
-                            commands.push(Command::OpenSelected);
-                        }
+                        ui.add(
+                            egui::Label::new(item.name.as_str())
+                                .selectable(false)
+                                .truncate(),
+                        )
+                        .on_hover_text(hint);
                     });
                     row.col(|ui| {
-                        ui.label(&item.shape_text);
+                        ui.add(egui::Label::new(&item.shape_text).selectable(false));
                     });
                     row.col(|ui| {
-                        ui.label(&item.dtype_text);
+                        ui.add(egui::Label::new(&item.dtype_text).selectable(false));
                     });
                     row.col(|ui| {
                         if let Some(size) = item.size_bytes {
-                            ui.label(format::bytes(size));
+                            ui.add(egui::Label::new(format::bytes(size)).selectable(false));
                         }
                     });
+                    let response = row.response();
+                    if response.clicked() {
+                        commands.push(Command::Select(item.path.clone()));
+                    }
+                    if response.double_clicked() {
+                        commands.push(Command::Select(item.path.clone()));
+                        commands.push(Command::OpenSelected);
+                    }
                 });
                 if first_shown < last_shown {
                     visible = first_shown..last_shown;

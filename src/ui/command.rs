@@ -108,6 +108,8 @@ pub(crate) enum Command {
     MoveSelection(i32),
     /// Read the headers of every array of the level, not only of the rows in view.
     ReadAllHeaders,
+    /// Count the arrays and bytes in each folder of the level shown (a remote store's).
+    CountFolderSizes,
     /// Show this place (a store just opened or added, the first store at start-up, the top of a
     /// store whose remembered folder is gone).
     Show(Place),

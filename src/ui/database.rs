@@ -22,6 +22,7 @@ use crate::array::{ArrayRef, NdArray};
 use crate::config::DatabaseSpec;
 use crate::db::{self, CellValue, Database, DbRow, Order, PageStart, RowQuery, Table, Term};
 use crate::settings::SavedDatabase;
+use crate::view::rate::{plausible_rate, rate_attribute};
 
 /// Rows per page read from the database.
 pub(crate) const PAGE_ROWS: u64 = db::PAGE_ROWS;
@@ -545,6 +546,17 @@ impl DatabaseRoom {
             .as_ref()
             .and_then(OpenTable::selected_value)
             .is_some_and(CellValue::holds_array)
+    }
+
+    /// The sampling rate the selected cell's row carries in a numeric attribute named like a
+    /// rate, with `Table.attribute` (where it came from).
+    pub(crate) fn selected_row_rate(&self) -> Option<(f64, String)> {
+        let open = self.open.as_ref()?;
+        let row = open.row(open.selected?.0)?;
+        let attributes = open.table.display_attributes();
+        let (index, name) = rate_attribute(attributes.iter().map(|a| a.name.as_str()))?;
+        let hz = plausible_rate(row.values.get(index)?.as_f64()?)?;
+        Some((hz, format!("{}.{name}", open.table.class_name)))
     }
 
     /// The store and path of a cell's array in a store (`<npy@>`, `<blob@>`), the default store

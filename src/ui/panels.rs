@@ -4,12 +4,18 @@
 //! actions room below it. Panels only read state and emit [`Command`]s; the app applies them
 //! after the frame.
 
+use egui::RichText;
+
 use super::app::App;
 use super::command::Command;
 use super::contents;
 use super::format;
 use super::plot::PREVIEW_ROWS;
 use crate::store::Entry;
+
+/// What to do first on the demo's first table (shown until something is plotted).
+const DEMO_HINT: &str = "The demo's recording table: a row per session, a column per attribute. \
+     Double-click a waveform cell to plot it; Up shows the other tables.";
 
 impl App {
     /// Lays out the whole window.
@@ -109,6 +115,9 @@ impl App {
             if table {
                 self.datajoint
                     .view_switch_ui(ui, files_view, &mut self.commands);
+            }
+            if self.actions.plot.is_none() && self.browser.shows_demo_first_table() {
+                ui.label(RichText::new(DEMO_HINT).italics());
             }
             // A child ui, so the column lines end at the table, not under the plot.
             if table && !files_view {

@@ -427,8 +427,15 @@ impl StoresRoom {
                 .or_else(|| self.slots.iter().position(ready))
                 .map(|store| Place {
                     store,
+                    // The demo opens at its first table, a double click from a plot.
+                    prefix: if self.slots[store].name == DEMO_NAME {
+                        crate::demo::FIRST_TABLE.to_string()
+                    } else {
+                        String::new()
+                    },
                     select: self.open_place.select.clone(),
-                    ..Place::default()
+                    // Should the table be gone (an old demo folder), the top is shown instead.
+                    restored: self.slots[store].name == DEMO_NAME,
                 }),
         };
         if let Some(place) = place {

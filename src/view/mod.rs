@@ -11,6 +11,7 @@ mod error;
 pub mod export;
 mod palette;
 pub mod plane;
+pub mod rate;
 pub mod stats;
 
 pub use axes::SliceSpec;

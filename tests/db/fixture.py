@@ -385,6 +385,7 @@ def fill(args):
         ---
         signal : <blob@main>    # in-store blob (_hash)
         summary : <blob>        # in-table blob
+        fs = null : float32     # sampling rate, Hz
         """
 
     if backend == "mysql":
@@ -420,16 +421,16 @@ def fill(args):
     trace_rows = ([
         dict(animal="mouse01", session=1, trace_id=1,
              signal=np.cumsum(rng.standard_normal((600, 3)), axis=0),
-             summary=np.arange(6, dtype=np.int16).reshape(2, 3)),
+             summary=np.arange(6, dtype=np.int16).reshape(2, 3), fs=1000.0),
         dict(animal="mouse01", session=1, trace_id=2,
              signal=rng.integers(0, 100, size=(40, 5)).astype(np.int32),
-             summary=np.array(3.25)),
+             summary=np.array(3.25), fs=None),
         dict(animal="mouse/02", session=1, trace_id=1,
              signal=(rng.standard_normal((20, 15)) + 1j * rng.standard_normal((20, 15))).astype(np.complex64),
-             summary={"rate": 30000.0, "units": "mV"}),
+             summary={"rate": 30000.0, "units": "mV"}, fs=250.0),
         dict(animal="mouse01", session=2, trace_id=1,
              signal=np.zeros(5000, dtype=np.float32),
-             summary=np.linspace(0, 1, 400).reshape(20, 20, order="F")),
+             summary=np.linspace(0, 1, 400).reshape(20, 20, order="F"), fs=500.0),
     ])
     if backend == "postgresql":
         Trace.insert(trace_rows)
@@ -452,10 +453,10 @@ def fill(args):
                 f.write(signal)
             cell = json.dumps({"hash": digest, "path": path, "schema": SCHEMA, "store": "main", "size": len(signal)})
             dj.conn().query(
-                f"INSERT INTO `{SCHEMA}`.`trace` (animal, session, trace_id, `signal`, summary) "
-                "VALUES (%s, %s, %s, %s, %s)",
+                f"INSERT INTO `{SCHEMA}`.`trace` (animal, session, trace_id, `signal`, summary, fs) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
                 args=(row["animal"], row["session"], row["trace_id"], cell,
-                      djb.pack(row["summary"], compress=True)))
+                      djb.pack(row["summary"], compress=True), row["fs"]))
     items = np.arange(BIG_ROWS)
     Big.insert(
         [dict(item=int(i), value=float(i) * 0.5, label=f"item {i}") for i in items]

@@ -15,9 +15,16 @@ fn demo_store_appears_beside_no_config() {
     let mut setup = setup(None);
     let harness = &mut setup.harness;
     step_until(harness, "the Demo store", |h| has_label(h, "Demo"));
-    step_until(harness, "the Demo store's top level", |h| {
-        has_label(h, "_schema/")
-    });
+    // The first screen is the demo's first table as DataJoint rows, with what to do next.
+    demo_first_table(harness);
+    assert!(
+        has_label_containing(harness, "Double-click a waveform cell to plot it"),
+        "the first screen's hint"
+    );
+    assert_eq!(
+        harness.state().title(),
+        "npyscope \u{2014} Demo:_schema/demo_ephys/recording"
+    );
     step_until(harness, "the config note", |h| {
         has_label(h, "no datajoint.json found")
     });
@@ -25,6 +32,53 @@ fn demo_store_appears_beside_no_config() {
         has_label(h, "No jobs running")
     });
     harness.check_accessibility();
+}
+
+/// Clicks at `pos`, the pointer resting there a frame first.
+fn click_at(harness: &mut Harness<'_, App>, pos: egui::Pos2) {
+    harness.hover_at(pos);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        });
+    }
+    harness.step();
+}
+
+#[test]
+fn a_click_anywhere_on_a_row_selects_it_and_enter_opens_it() {
+    let mut setup = setup(None);
+    let harness = &mut setup.harness;
+    demo_top(harness);
+    open_folder(harness, "_schema/", "demo_ephys/");
+    open_folder(harness, "demo_ephys/", "recording/");
+    step_until(harness, "the schema's tables", |h| {
+        has_label(h, "lfp/") && has_label(h, "recording/")
+    });
+    // In the row's empty part of the Size column: not on the name's text (nor on a column's
+    // resize handle).
+    let empty_x = harness.get_by_label("Size").rect().right() + 150.0;
+    let row = harness.get_by_label("lfp/").rect();
+    click_at(harness, egui::pos2(empty_x, row.center().y));
+    step_until(harness, "lfp/ selected", |h| {
+        h.state()
+            .selected_path()
+            .is_some_and(|p| p.trim_end_matches('/') == "_schema/demo_ephys/lfp")
+    });
+    assert!(
+        has_label(harness, "recording/"),
+        "a single click does not open"
+    );
+    // Enter opens the selected row. (A double click on a row is checked in the real window
+    // under Xvfb by tools/screenshots.sh: kittest's simulated double click does not register.)
+    harness.key_press(egui::Key::Enter);
+    step_until(harness, "Enter opens lfp/", |h| {
+        h.state().title() == "npyscope \u{2014} Demo:_schema/demo_ephys/lfp"
+    });
 }
 
 #[test]
@@ -86,6 +140,23 @@ fn preview_plots_the_first_rows() {
         !has_label_containing(harness, "not plotted"),
         "a float array is plotted"
     );
+    // The title names the array plotted.
+    assert!(
+        harness.state().title().starts_with(
+            "npyscope \u{2014} Demo:_schema/demo_ephys/recording/subject_id=mouse01/session=1/waveform_"
+        ),
+        "{}",
+        harness.state().title()
+    );
+    // Its row's sampling_rate attribute fills the sampling rate, and the plot says so.
+    step_until(harness, "the row's sampling rate", |h| {
+        has_label(h, "from recording.sampling_rate")
+    });
+    let rate = harness
+        .query_all_by_label("Sampling rate (Hz)")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+        .expect("the Sampling rate box");
+    assert_eq!(rate.accesskit_node().value().as_deref(), Some("30000"));
     harness.check_accessibility();
 }
 
@@ -113,8 +184,9 @@ fn sorting_by_size_puts_the_largest_array_last() {
     let order = |h: &Harness<'_, App>| -> Vec<String> {
         let mut rows: Vec<(f32, String)> = h
             .query_all_by_label_contains(".npy")
-            .filter(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
-            .filter_map(|n| Some((n.rect().top(), n.accesskit_node().label()?)))
+            .filter_map(|n| Some((n.rect().top(), text_of(&n)?)))
+            // The table's names, not a path or a note elsewhere.
+            .filter(|(_, name)| name.ends_with(".npy") && !name.contains(['/', ' ']))
             .collect();
         rows.sort_by(|a, b| a.0.total_cmp(&b.0));
         rows.into_iter().map(|(_, name)| name).collect()
@@ -464,4 +536,85 @@ fn a_project_opens_on_its_default_store_and_the_title_says_where() {
     harness.get_by_label("Demo").click();
     step_until(harness, "the demo listed", |h| has_label(h, "_schema/"));
     assert_eq!(harness.state().title(), "npyscope \u{2014} Demo:");
+}
+
+/// The `.npy` files below `dir` and the bytes of every file there (what a folder row shows).
+fn arrays_and_bytes(dir: &Path) -> (usize, u64) {
+    let (mut arrays, mut bytes) = (0, 0);
+    for entry in std::fs::read_dir(dir).expect("a folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            let (a, b) = arrays_and_bytes(&path);
+            arrays += a;
+            bytes += b;
+        } else {
+            arrays += usize::from(path.extension().is_some_and(|e| e == "npy"));
+            bytes += entry.metadata().expect("metadata").len();
+        }
+    }
+    (arrays, bytes)
+}
+
+/// The label of the row at `name`'s height whose text contains `part` (another column).
+fn same_row(harness: &Harness<'_, App>, name: &str, part: &str) -> Option<String> {
+    let y = harness.get_by_label(name).rect().center().y;
+    harness
+        .query_all_by_label_contains(part)
+        .find(|n| (n.rect().center().y - y).abs() < 2.0)
+        .and_then(|n| text_of(&n))
+}
+
+#[test]
+fn folder_rows_show_their_arrays_and_bytes() {
+    let mut setup = setup(None);
+    let harness = &mut setup.harness;
+    demo_top(harness);
+    // A local store's folders are sized in the background as soon as they are listed.
+    let (arrays, bytes) = arrays_and_bytes(&demo_dir().join("_schema"));
+    let count = format!("{arrays} arrays");
+    step_until(harness, "the _schema/ folder sized", |h| {
+        same_row(h, "_schema/", &count).is_some()
+    });
+    let size = npyscope::display::bytes(bytes);
+    assert_eq!(same_row(harness, "_schema/", "iB"), Some(size));
+}
+
+#[test]
+fn a_remote_store_sizes_its_folders_on_request() {
+    let lab = lab_bucket();
+    let spikes = std::fs::read(
+        std::fs::read_dir(
+            demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1"),
+        )
+        .expect("the demo session")
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("spike_times_"))
+        .expect("the demo spike times")
+        .path(),
+    )
+    .expect("the spike times");
+    let mut objects: Vec<(String, Vec<u8>)> = (0..3)
+        .map(|i| (format!("dj/a/k={i}/spikes_x.npy"), spikes.clone()))
+        .collect();
+    objects.push(("dj/a/k=0/notes.txt".to_string(), b"twelve bytes".to_vec()));
+    objects.push(("dj/b/one.npy".to_string(), spikes.clone()));
+    lab.put(objects);
+    let work = tempfile::tempdir().expect("a temporary folder");
+    lab.configure(work.path(), "dj");
+    let mut setup = setup_in(work);
+    let harness = &mut setup.harness;
+    step_until(harness, "the lab store's folders", |h| {
+        has_label(h, "a/") && has_label(h, "b/")
+    });
+    // Remote folders are not walked unasked: the button does it.
+    assert_eq!(same_row(harness, "a/", "array"), None);
+    harness.get_by_label("Count folder sizes").click();
+    step_until(harness, "the folders sized", |h| {
+        same_row(h, "a/", "3 arrays").is_some() && same_row(h, "b/", "1 array").is_some()
+    });
+    // Arrays and their bytes: the text file is not shown, nor counted.
+    let a_bytes = 3 * spikes.len() as u64;
+    let a_size = npyscope::display::bytes(a_bytes);
+    assert_eq!(same_row(harness, "a/", "iB"), Some(a_size));
+    assert!(!has_label(harness, "Count folder sizes"), "all sized");
 }

@@ -116,10 +116,16 @@ pub fn step_until(
 fn labels_shown(harness: &Harness<'_, App>) -> String {
     let labels: Vec<String> = harness
         .query_all_by_label_contains("")
-        .filter_map(|node| node.accesskit_node().label())
+        .filter_map(|node| text_of(&node))
         .filter(|label| !label.is_empty())
         .collect();
     labels.join(" | ")
+}
+
+/// A node's text: its label, or a plain label's value (where egui keeps a label's text).
+pub fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
+    let node = node.accesskit_node();
+    node.label().or_else(|| node.value())
 }
 
 pub fn has_label(harness: &Harness<'_, App>, label: &str) -> bool {
@@ -157,14 +163,27 @@ pub fn open_table_as_files(harness: &mut Harness<'_, App>, row: &str, next: &str
     });
 }
 
+/// Waits for the window's first screen: the demo's recording table as DataJoint rows.
+pub fn demo_first_table(harness: &mut Harness<'_, App>) {
+    step_until(harness, "the demo's recording table", |h| {
+        has_label(h, "3 of 3 rows, 2 key attributes, 3 array attributes")
+    });
+}
+
+/// From start-up to the top of the demo store (the breadcrumb's `Demo:`).
+pub fn demo_top(harness: &mut Harness<'_, App>) {
+    demo_first_table(harness);
+    harness.get_by_label("Demo:").click();
+    step_until(harness, "the demo's top", |h| has_label(h, "_schema/"));
+}
+
 /// From start-up to the session folder listed with its headers read.
 pub fn open_session(harness: &mut Harness<'_, App>) {
-    step_until(harness, "the Demo store listed", |h| {
-        has_label(h, "_schema/")
+    demo_first_table(harness);
+    harness.get_by_label("Files").click();
+    step_until(harness, "the recording table's key folders", |h| {
+        has_label(h, "subject_id=mouse01/")
     });
-    open_folder(harness, "_schema/", "demo_ephys/");
-    open_folder(harness, "demo_ephys/", "recording/");
-    open_table_as_files(harness, "recording/", "subject_id=mouse01/");
     open_folder(harness, "subject_id=mouse01/", "session=1/");
     open_folder(harness, "session=1/", "waveform_");
     step_until(harness, "the headers of the session's arrays", |h| {

@@ -4,7 +4,7 @@
 //! scrolls.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use npyscope::ui::App;
 
 use crate::common::*;
@@ -261,6 +261,9 @@ fn blob_cells_show_shapes_preview_load_and_contents() {
     step_until(harness, "the in-table blob loaded", |h| {
         has_label_containing(h, "Trace[mouse01,2,1].summary: (20, 20) float64")
     });
+    // The row's fs attribute gives the plot its sampling rate, and the plot says so.
+    step_until(harness, "the row's rate", |h| has_label(h, "from Trace.fs"));
+    assert_eq!(sampling_rate(harness), "500");
 
     // A <blob@> array previews from its store.
     harness
@@ -275,6 +278,8 @@ fn blob_cells_show_shapes_preview_load_and_contents() {
     step_until(harness, "the <blob@> preview", |h| {
         has_label_containing(h, "Preview rows 0-600 of 600")
     });
+    step_until(harness, "that row's rate", |h| sampling_rate(h) == "1000");
+    assert!(has_label(harness, "from Trace.fs"));
 
     // A <blob> holding a dict shows its tree.
     harness
@@ -286,4 +291,13 @@ fn blob_cells_show_shapes_preview_load_and_contents() {
         has_label_containing(h, "dict · 2 keys") && has_label_containing(h, "units: \"mV\"")
     });
     assert!(has_label_containing(harness, "rate: 30000"));
+}
+
+/// The plot's Sampling rate box's text.
+fn sampling_rate(harness: &Harness<'_, App>) -> String {
+    harness
+        .query_all_by_label("Sampling rate (Hz)")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+        .and_then(|n| n.accesskit_node().value())
+        .unwrap_or_default()
 }

@@ -8,14 +8,8 @@ use crate::common::*;
 
 /// From start-up to the demo's `recording` table shown as DataJoint rows.
 fn open_recording_table(harness: &mut Harness<'_, App>) {
-    step_until(harness, "the Demo store listed", |h| {
-        has_label(h, "_schema/")
-    });
-    open_folder(harness, "_schema/", "demo_ephys/");
-    open_folder(harness, "demo_ephys/", "recording/");
-    harness.get_by_label("recording/").click();
-    harness.step();
-    harness.key_press(egui::Key::Enter);
+    // The window opens the demo there.
+    demo_first_table(harness);
     step_until(harness, "the recording table's rows and headers", |h| {
         has_label(h, "3 of 3 rows, 2 key attributes, 3 array attributes")
             && has_label_containing(h, "(300000, 32) float32")

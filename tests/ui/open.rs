@@ -28,9 +28,7 @@ fn folder_with_an_array(work: &Path) -> PathBuf {
 
 /// Waits for the demo store and the start-up jobs.
 fn started(harness: &mut Harness<'_, App>) {
-    step_until(harness, "the Demo store listed", |h| {
-        has_label(h, "_schema/")
-    });
+    demo_first_table(harness);
     step_until(harness, "the start-up jobs to end", |h| {
         has_label(h, "No jobs running")
     });

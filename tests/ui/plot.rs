@@ -172,9 +172,7 @@ fn memory_map_titles_the_plot_and_one_axis_draws_a_line() {
 fn structured_fields_and_complex_parts() {
     let mut setup = setup(None);
     let harness = &mut setup.harness;
-    step_until(harness, "the Demo store listed", |h| {
-        has_label(h, "_schema/")
-    });
+    demo_top(harness);
     open_folder(harness, "_schema/", "demo_ephys/");
     open_folder(harness, "demo_ephys/", "spike_event/");
     open_table_as_files(harness, "spike_event/", "subject_id=mouse01/");

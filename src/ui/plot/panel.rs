@@ -90,6 +90,10 @@ pub(crate) struct PlotPanel {
     offset_for: Option<(LaneSpec, Vec<usize>)>,
     /// The Sampling rate box's text (empty: x in rows).
     rate_text: String,
+    /// Where the sampling rate shown came from (`recording.sampling_rate`), until the user edits it.
+    rate_from: Option<String>,
+    /// A rate from the array's row was offered (once per panel).
+    rate_offered: bool,
     /// Bumped when the data, spec or pyramids change (part of every cache key).
     generation: u64,
     /// The envelopes of the last request (a still view recomputes nothing).
@@ -198,6 +202,8 @@ impl PlotPanel {
             offset: 1.0,
             offset_for: None,
             rate_text: String::new(),
+            rate_from: None,
+            rate_offered: false,
             generation: 0,
             traces: None,
             mesh_generation: 0,
@@ -258,6 +264,7 @@ impl PlotPanel {
             panel.offset_for = old.offset_for;
             panel.extent = old.extent;
             panel.rate_text = old.rate_text;
+            panel.rate_from = old.rate_from;
         }
         *slot = Some(panel);
     }
@@ -265,6 +272,16 @@ impl PlotPanel {
     /// The row window the user asked to preview next (taken once).
     pub(crate) fn take_requested_rows(&mut self) -> Option<Range<u64>> {
         self.requested_rows.take()
+    }
+
+    /// Fills the sampling rate with `hz`, the rate the array's row carries (`from` names the
+    /// attribute), unless the user set one; offered once per panel.
+    pub(crate) fn offer_rate(&mut self, hz: f64, from: &str) {
+        if std::mem::replace(&mut self.rate_offered, true) || !self.rate_text.trim().is_empty() {
+            return;
+        }
+        self.rate_text = format_rate(hz);
+        self.rate_from = Some(from.to_string());
     }
 
     /// The array's store path.
@@ -866,3 +883,12 @@ pub(crate) fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A rate as typed: `30000`, `2500.5` (no trailing zeros, no exponent for ordinary rates).
+fn format_rate(hz: f64) -> String {
+    if hz.fract() == 0.0 && hz.abs() < 1e15 {
+        format!("{hz:.0}")
+    } else {
+        format!("{hz}")
+    }
+}

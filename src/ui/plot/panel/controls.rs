@@ -1,6 +1,8 @@
 //! The plot panel's controls: the mode buttons and Transpose, channels, gain, offset, sampling
 //! rate, field and part, and the row window (another preview window, or the view moved).
 
+use egui::RichText;
+
 use super::{PREVIEW_ROWS, PlotPanel};
 use crate::array::ComplexPart;
 use crate::ui::plot::traces::{LaneSpec, Mode};
@@ -73,12 +75,21 @@ impl PlotPanel {
                     .labelled_by(label.id);
             }
             let label = ui.label("Sampling rate (Hz)");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.rate_text)
-                    .hint_text("none: x in rows")
-                    .desired_width(80.0),
-            )
-            .labelled_by(label.id);
+            let rate = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.rate_text)
+                        .hint_text("none: x in rows")
+                        .desired_width(80.0),
+                )
+                .labelled_by(label.id);
+            if rate.changed() {
+                // Typed by the user: no longer the row's value.
+                self.rate_from = None;
+            }
+            if let Some(from) = &self.rate_from {
+                ui.label(RichText::new(format!("from {from}")).weak())
+                    .on_hover_text("The row's attribute; type another rate to override it");
+            }
             if !self.fields.is_empty() {
                 let mut chosen = self.spec.field.clone();
                 egui::ComboBox::from_label("Field")
