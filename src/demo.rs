@@ -450,16 +450,19 @@ fn demo_arrays() -> Vec<DemoArray> {
         }
     }
 
-    // LFP: 16 channels at 2.5 kHz for 60 s, theta and gamma rhythms; stored in Fortran order.
+    // LFP: 16 channels at 2.5 kHz for 60 s: theta whose phase shifts across the channels, gamma
+    // nested in its peaks, a slow drift and noise; stored in Fortran order.
     let (lfp_samples, lfp_channels) = (150_000usize, 16usize);
     let mut lfp = vec![0f32; lfp_samples * lfp_channels];
     for c in 0..lfp_channels {
         let phase = c as f64 * 0.3;
+        let mut drift = 0.0f64;
         for t in 0..lfp_samples {
             let s = t as f64 / 2500.0;
-            let v = 150.0 * (TAU * 8.0 * s + phase).sin()
-                + 30.0 * (TAU * 40.0 * s).sin()
-                + 20.0 * rng.normal();
+            let theta = (TAU * 8.0 * s + phase).sin();
+            let gamma = 15.0 * (1.0 + theta) * (TAU * 40.0 * s).sin();
+            drift = 0.995 * drift + 3.0 * rng.normal();
+            let v = 150.0 * theta + gamma + drift + 10.0 * rng.normal();
             lfp[c * lfp_samples + t] = v as f32; // column-major: channel by channel
         }
     }
@@ -544,28 +547,41 @@ fn demo_arrays() -> Vec<DemoArray> {
         data: event_bytes,
     });
 
-    // Two-photon imaging: 60 frames of 128 × 128 uint16 with a few blinking cells.
+    // Two-photon imaging: 60 frames (10 Hz) of 128 × 128 uint16: a dozen cells (bright rims around
+    // darker nuclei) whose calcium transients rise at once and decay over about a second, on a dim
+    // background with shot noise.
     let scan = [("subject_id", "mouse%2F02"), ("scan_id", "3")];
     let (n_frames, side) = (60usize, 128usize);
-    let cells: Vec<(f64, f64, f64)> = (0..12)
+    let cells: Vec<(f64, f64)> = (0..12)
+        .map(|_| (rng.uniform() * side as f64, rng.uniform() * side as f64))
+        .collect();
+    // Each cell's ΔF/F per frame: events at about 0.4 Hz, each adding 1 to 3, decaying over 8 frames.
+    let activity: Vec<Vec<f64>> = cells
+        .iter()
         .map(|_| {
-            (
-                rng.uniform() * side as f64,
-                rng.uniform() * side as f64,
-                rng.uniform() * TAU,
-            )
+            let mut level = 0.0f64;
+            (0..n_frames)
+                .map(|_| {
+                    level *= (-1.0f64 / 8.0).exp();
+                    if rng.uniform() < 0.04 {
+                        level += 1.0 + 2.0 * rng.uniform();
+                    }
+                    level
+                })
+                .collect()
         })
         .collect();
     let mut frames_bytes = Vec::with_capacity(n_frames * side * side * 2);
     for f in 0..n_frames {
         for y in 0..side {
             for x in 0..side {
-                let mut v = 400.0 + 40.0 * rng.normal();
-                for &(cx, cy, phase) in &cells {
+                let mut v = 400.0;
+                for (&(cx, cy), level) in cells.iter().zip(&activity) {
                     let d2 = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2);
-                    let brightness = 1.0 + (f as f64 / 6.0 + phase).sin().max(0.0) * 3.0;
-                    v += 600.0 * brightness * (-d2 / 18.0).exp();
+                    let soma = (-d2 / 18.0).exp() * (1.0 - 0.6 * (-d2 / 4.0).exp());
+                    v += 600.0 * (1.0 + level[f]) * soma;
                 }
+                v += 2.0 * v.sqrt() * rng.normal();
                 frames_bytes.extend_from_slice(&(v.clamp(0.0, 65535.0) as u16).to_le_bytes());
             }
         }
