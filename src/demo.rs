@@ -18,7 +18,7 @@ use crate::blob::{PackType, pack_array};
 use crate::npy::{ByteOrder, DType, Field, ScalarKind, ScalarType, encode_header};
 
 /// Name of the marker file written last: its presence means the demo store is complete.
-const MARKER: &str = ".npyscope-demo-v3";
+const MARKER: &str = ".npyscope-demo-v4";
 
 /// The folder the window opens the demo store at: its first DataJoint table (a row per
 /// session, a column per attribute), so a new user starts one double click from a plot.
@@ -75,7 +75,7 @@ pub fn write_demo_store(dir: &Path) -> io::Result<()> {
         fs::write(&tmp, bytes)?;
         fs::rename(&tmp, &file)?;
     }
-    fs::write(dir.join(MARKER), "npyscope demo store, format 3\n")
+    fs::write(dir.join(MARKER), "npyscope demo store, format 4\n")
 }
 
 /// DataJoint's name of a hash-addressed object: base32 (RFC 4648, lower case, no padding) of the
@@ -233,34 +233,182 @@ fn le_f32(values: impl Iterator<Item = f32>) -> Vec<u8> {
 /// Sampling rate of the demo recordings, in Hz.
 const RATE_HZ: f64 = 30_000.0;
 
-/// A probe recording of `samples` × `channels` float32: noise, 60 Hz hum, and spikes of a few
-/// units; with the spike times (in samples).
-fn probe_recording(rng: &mut Rng, samples: usize, channels: usize) -> (Vec<f32>, Vec<i64>) {
-    let mut wave = vec![0f32; samples * channels];
-    for t in 0..samples {
-        let hum = 12.0 * (TAU * 60.0 * t as f64 / RATE_HZ).sin();
-        for c in 0..channels {
-            wave[t * channels + c] = (hum + 8.0 * rng.normal()) as f32;
+/// Samples of a spike's window, and where in it the trough lies.
+const SPIKE_WINDOW: usize = 60;
+/// The trough's sample in the spike window.
+const SPIKE_TROUGH: usize = 15;
+/// No unit fires twice within this many samples (2 ms).
+const REFRACTORY: f64 = 60.0;
+/// Frequency of the probe's theta rhythm, in Hz.
+const THETA_HZ: f64 = 8.0;
+/// Standard deviation of the probe's noise, in µV.
+const NOISE_UV: f64 = 6.0;
+
+/// A unit of the demo probe: where its spikes are largest and how it fires.
+struct Unit {
+    /// Channel of its largest spike (neighbours see it smaller).
+    channel: usize,
+    /// Depth of its trough on that channel, in µV.
+    amplitude: f64,
+    /// Mean firing rate, in Hz.
+    rate: f64,
+    /// Width of its trough, in samples (narrow: a fast-spiking interneuron).
+    width: f64,
+    /// How strongly its firing follows the theta phase (0 not at all, 1 fully).
+    locking: f64,
+}
+
+/// The probe's units: a handful of pyramidal cells and one fast-spiking interneuron, five or more
+/// channels apart so their spikes do not overlap.
+const UNITS: [Unit; 6] = [
+    Unit {
+        channel: 4,
+        amplitude: 160.0,
+        rate: 10.0,
+        width: 3.5,
+        locking: 0.6,
+    },
+    Unit {
+        channel: 10,
+        amplitude: 110.0,
+        rate: 4.0,
+        width: 4.0,
+        locking: 0.3,
+    },
+    Unit {
+        channel: 15,
+        amplitude: 220.0,
+        rate: 7.0,
+        width: 3.5,
+        locking: 0.5,
+    },
+    Unit {
+        channel: 21,
+        amplitude: 90.0,
+        rate: 15.0,
+        width: 2.2,
+        locking: 0.8,
+    },
+    Unit {
+        channel: 26,
+        amplitude: 140.0,
+        rate: 3.0,
+        width: 4.5,
+        locking: 0.2,
+    },
+    Unit {
+        channel: 31,
+        amplitude: 120.0,
+        rate: 5.0,
+        width: 3.5,
+        locking: 0.4,
+    },
+];
+
+/// One spike placed in a recording.
+struct Spike {
+    /// Sample of its trough.
+    time: usize,
+    /// Index of its unit in [`UNITS`].
+    unit: usize,
+    /// Depth of its trough on the unit's channel, in µV.
+    amplitude: f64,
+}
+
+/// A unit's spike shape at sample `i` of its window, trough −1 at [`SPIKE_TROUGH`]: a sharp
+/// trough `width` samples wide, then a slower positive repolarisation.
+fn unit_shape(i: f64, width: f64) -> f64 {
+    let trough = SPIKE_TROUGH as f64;
+    let bump_at = trough + 3.5 * width;
+    let bump_width = 2.3 * width;
+    -(-((i - trough) / width).powi(2) / 2.0).exp()
+        + 0.3 * (-((i - bump_at) / bump_width).powi(2) / 2.0).exp()
+}
+
+/// How much of a spike channel `c` sees from a unit on `channel` (nothing beyond four channels).
+fn falloff(c: usize, channel: usize) -> f64 {
+    let d = c.abs_diff(channel);
+    if d > 4 {
+        0.0
+    } else {
+        (-((d * d) as f64) / (2.0 * 1.5 * 1.5)).exp()
+    }
+}
+
+/// The theta phase of channel `c` at sample `t` (it shifts across the probe).
+fn theta_phase(t: f64, c: usize) -> f64 {
+    TAU * THETA_HZ * t / RATE_HZ + 0.08 * c as f64
+}
+
+/// The spike troughs of `unit` over `samples`: a Poisson train at its rate, more likely near the theta
+/// trough (by its locking), never within [`REFRACTORY`] of the last, each with its amplitude.
+fn spike_train(rng: &mut Rng, unit: usize, u: &Unit, samples: usize) -> Vec<Spike> {
+    let mut spikes = Vec::new();
+    let peak_rate = u.rate * (1.0 + u.locking);
+    let (first, end) = (
+        SPIKE_TROUGH as f64,
+        samples.saturating_sub(SPIKE_WINDOW) as f64,
+    );
+    let mut t = first;
+    let mut last = f64::NEG_INFINITY;
+    loop {
+        t += -(1.0 - rng.uniform()).ln() / peak_rate * RATE_HZ;
+        if t >= end {
+            return spikes;
+        }
+        let phase = theta_phase(t, u.channel);
+        let accept = (1.0 - u.locking * phase.sin()) / (1.0 + u.locking);
+        if rng.uniform() < accept && t - last >= REFRACTORY {
+            last = t;
+            spikes.push(Spike {
+                time: t as usize,
+                unit,
+                amplitude: u.amplitude * (0.9 + 0.2 * rng.uniform()),
+            });
         }
     }
-    let mut spike_times: Vec<i64> = Vec::new();
-    let mut t = 0usize;
-    while t < samples.saturating_sub(60) {
-        t += 150 + (rng.uniform() * 3000.0) as usize;
-        if t >= samples.saturating_sub(60) {
-            break;
+}
+
+/// A probe recording of `samples` × `channels` float32 in µV, as a wideband 30 kHz recording
+/// looks: small noise, a theta rhythm whose phase shifts across the channels, a slow drift, and
+/// the spikes of [`UNITS`], each spreading to its neighbours; with the spikes, in time order.
+fn probe_recording(rng: &mut Rng, samples: usize, channels: usize) -> (Vec<f32>, Vec<Spike>) {
+    let mut wave = vec![0f32; samples * channels];
+    let shift: Vec<(f64, f64)> = (0..channels)
+        .map(|c| theta_phase(0.0, c).sin_cos())
+        .collect();
+    let mut drift = 0.0f64;
+    for t in 0..samples {
+        let s = t as f64 / RATE_HZ;
+        let (sin, cos) = (TAU * THETA_HZ * s).sin_cos();
+        let theta_amp = 70.0 * (1.0 + 0.3 * (TAU * 0.3 * s).sin());
+        let hum = 2.0 * (TAU * 60.0 * s).sin();
+        drift = 0.9995 * drift + 0.3 * rng.normal();
+        for (c, &(sin_c, cos_c)) in shift.iter().enumerate() {
+            // sin(a + b) with b the channel's phase shift.
+            let theta = theta_amp * (sin * cos_c + cos * sin_c);
+            let v = theta + drift + hum + NOISE_UV * rng.normal();
+            wave[t * channels + c] = v as f32;
         }
-        spike_times.push(t as i64);
-        let unit_channel = (rng.uniform() * channels as f64) as usize;
-        let amplitude = 80.0 + 120.0 * rng.uniform();
-        for (i, shape) in (0..48).map(|i| (i, spike_shape(i as f64))) {
-            for c in unit_channel.saturating_sub(2)..(unit_channel + 3).min(channels) {
-                let falloff = 1.0 / (1.0 + (c as f64 - unit_channel as f64).abs());
-                wave[(t + i) * channels + c] += (amplitude * shape * falloff) as f32;
+    }
+    let mut spikes: Vec<Spike> = UNITS
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.channel < channels)
+        .flat_map(|(i, u)| spike_train(rng, i, u, samples))
+        .collect();
+    spikes.sort_by_key(|s| s.time);
+    for spike in &spikes {
+        let u = &UNITS[spike.unit];
+        let start = spike.time - SPIKE_TROUGH;
+        for c in u.channel.saturating_sub(4)..(u.channel + 5).min(channels) {
+            let scale = spike.amplitude * falloff(c, u.channel);
+            for i in 0..SPIKE_WINDOW {
+                wave[(start + i) * channels + c] += (scale * unit_shape(i as f64, u.width)) as f32;
             }
         }
     }
-    (wave, spike_times)
+    (wave, spikes)
 }
 
 fn demo_arrays() -> Vec<DemoArray> {
@@ -270,7 +418,7 @@ fn demo_arrays() -> Vec<DemoArray> {
     // 10 s of a 32-channel probe at 30 kHz for session 1; shorter sessions beside it, so the
     // recording table has several rows.
     let mut rng = Rng(1);
-    let mut spike_times: Vec<i64> = Vec::new();
+    let mut first_spikes: Vec<Spike> = Vec::new();
     for (subject, session_id, seconds) in [
         ("mouse01", "1", 10),
         ("mouse01", "2", 3),
@@ -279,6 +427,7 @@ fn demo_arrays() -> Vec<DemoArray> {
         let key = [("subject_id", subject), ("session", session_id)];
         let samples = seconds * RATE_HZ as usize;
         let (wave, spikes) = probe_recording(&mut rng, samples, 32);
+        let times: Vec<i64> = spikes.iter().map(|s| s.time as i64).collect();
         arrays.push(DemoArray {
             path: object_path("demo_ephys", "recording", &key, "waveform"),
             dtype: f32_le(),
@@ -290,8 +439,8 @@ fn demo_arrays() -> Vec<DemoArray> {
             path: object_path("demo_ephys", "recording", &key, "spike_times"),
             dtype: scalar(ByteOrder::Little, ScalarKind::Int(8)),
             fortran_order: false,
-            shape: vec![spikes.len() as u64],
-            data: spikes.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            shape: vec![times.len() as u64],
+            data: times.iter().flat_map(|v| v.to_le_bytes()).collect(),
         });
         arrays.push(DemoArray {
             path: object_path("demo_ephys", "recording", &key, "sampling_rate"),
@@ -300,21 +449,24 @@ fn demo_arrays() -> Vec<DemoArray> {
             shape: vec![],
             data: RATE_HZ.to_le_bytes().to_vec(),
         });
-        if spike_times.is_empty() {
-            spike_times = spikes;
+        if first_spikes.is_empty() {
+            first_spikes = spikes;
         }
     }
 
-    // LFP: 16 channels at 2.5 kHz for 60 s, theta and gamma rhythms; stored in Fortran order.
+    // LFP: 16 channels at 2.5 kHz for 60 s: theta whose phase shifts across the channels, gamma
+    // nested in its peaks, a slow drift and noise; stored in Fortran order.
     let (lfp_samples, lfp_channels) = (150_000usize, 16usize);
     let mut lfp = vec![0f32; lfp_samples * lfp_channels];
     for c in 0..lfp_channels {
         let phase = c as f64 * 0.3;
+        let mut drift = 0.0f64;
         for t in 0..lfp_samples {
             let s = t as f64 / 2500.0;
-            let v = 150.0 * (TAU * 8.0 * s + phase).sin()
-                + 30.0 * (TAU * 40.0 * s).sin()
-                + 20.0 * rng.normal();
+            let theta = (TAU * 8.0 * s + phase).sin();
+            let gamma = 15.0 * (1.0 + theta) * (TAU * 40.0 * s).sin();
+            drift = 0.995 * drift + 3.0 * rng.normal();
+            let v = 150.0 * theta + gamma + drift + 10.0 * rng.normal();
             lfp[c * lfp_samples + t] = v as f32; // column-major: channel by channel
         }
     }
@@ -347,8 +499,9 @@ fn demo_arrays() -> Vec<DemoArray> {
         data: spec,
     });
 
-    // Detected events: a structured array with a sub-array field.
-    let events = spike_times.len().min(500);
+    // Detected events (a structured array with a sub-array field): the first session's spikes,
+    // with their unit's channel and waveform.
+    let events = first_spikes.len().min(500);
     let event_dtype = DType::Structured(vec![
         Field {
             name: "time_s".into(),
@@ -380,13 +533,14 @@ fn demo_arrays() -> Vec<DemoArray> {
         },
     ]);
     let mut event_bytes = Vec::new();
-    for &time in spike_times.iter().take(events) {
-        event_bytes.extend_from_slice(&(time as f64 / RATE_HZ).to_le_bytes());
-        event_bytes.extend_from_slice(&((time % 32) as i16).to_le_bytes());
-        event_bytes.extend_from_slice(&((80.0 + 120.0 * rng.uniform()) as f32).to_le_bytes());
+    for spike in first_spikes.iter().take(events) {
+        let unit = &UNITS[spike.unit];
+        event_bytes.extend_from_slice(&(spike.time as f64 / RATE_HZ).to_le_bytes());
+        event_bytes.extend_from_slice(&(unit.channel as i16).to_le_bytes());
+        event_bytes.extend_from_slice(&(spike.amplitude as f32).to_le_bytes());
         for i in 0..8 {
-            event_bytes
-                .extend_from_slice(&((100.0 * spike_shape(i as f64 * 6.0)) as f32).to_le_bytes());
+            let shape = unit_shape(i as f64 * 7.0, unit.width);
+            event_bytes.extend_from_slice(&((spike.amplitude * shape) as f32).to_le_bytes());
         }
     }
     arrays.push(DemoArray {
@@ -397,28 +551,41 @@ fn demo_arrays() -> Vec<DemoArray> {
         data: event_bytes,
     });
 
-    // Two-photon imaging: 60 frames of 128 × 128 uint16 with a few blinking cells.
+    // Two-photon imaging: 60 frames (10 Hz) of 128 × 128 uint16: a dozen cells (bright rims around
+    // darker nuclei) whose calcium transients rise at once and decay over about a second, on a dim
+    // background with shot noise.
     let scan = [("subject_id", "mouse%2F02"), ("scan_id", "3")];
     let (n_frames, side) = (60usize, 128usize);
-    let cells: Vec<(f64, f64, f64)> = (0..12)
+    let cells: Vec<(f64, f64)> = (0..12)
+        .map(|_| (rng.uniform() * side as f64, rng.uniform() * side as f64))
+        .collect();
+    // Each cell's ΔF/F per frame: events at about 0.4 Hz, each adding 1 to 3, decaying over 8 frames.
+    let activity: Vec<Vec<f64>> = cells
+        .iter()
         .map(|_| {
-            (
-                rng.uniform() * side as f64,
-                rng.uniform() * side as f64,
-                rng.uniform() * TAU,
-            )
+            let mut level = 0.0f64;
+            (0..n_frames)
+                .map(|_| {
+                    level *= (-1.0f64 / 8.0).exp();
+                    if rng.uniform() < 0.04 {
+                        level += 1.0 + 2.0 * rng.uniform();
+                    }
+                    level
+                })
+                .collect()
         })
         .collect();
     let mut frames_bytes = Vec::with_capacity(n_frames * side * side * 2);
     for f in 0..n_frames {
         for y in 0..side {
             for x in 0..side {
-                let mut v = 400.0 + 40.0 * rng.normal();
-                for &(cx, cy, phase) in &cells {
+                let mut v = 400.0;
+                for (&(cx, cy), level) in cells.iter().zip(&activity) {
                     let d2 = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2);
-                    let brightness = 1.0 + (f as f64 / 6.0 + phase).sin().max(0.0) * 3.0;
-                    v += 600.0 * brightness * (-d2 / 18.0).exp();
+                    let soma = (-d2 / 18.0).exp() * (1.0 - 0.6 * (-d2 / 4.0).exp());
+                    v += 600.0 * (1.0 + level[f]) * soma;
                 }
+                v += 2.0 * v.sqrt() * rng.normal();
                 frames_bytes.extend_from_slice(&(v.clamp(0.0, 65535.0) as u16).to_le_bytes());
             }
         }
@@ -433,14 +600,81 @@ fn demo_arrays() -> Vec<DemoArray> {
     arrays
 }
 
-/// A spike's shape at sample `i` of its 48-sample window: a sharp trough, then a slow bump.
-fn spike_shape(i: f64) -> f64 {
-    -(-((i - 12.0).powi(2)) / 6.0).exp() + 0.35 * (-((i - 22.0).powi(2)) / 30.0).exp()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The array of `demo_arrays()` whose path has `part`.
+    fn array<'a>(arrays: &'a [DemoArray], part: &str) -> &'a DemoArray {
+        arrays
+            .iter()
+            .find(|a| a.path.contains(part))
+            .unwrap_or_else(|| panic!("no demo array with {part}"))
+    }
+
+    #[test]
+    fn spikes_lie_where_spike_times_say() {
+        let arrays = demo_arrays();
+        let session = "recording/subject_id=mouse01/session=1/";
+        let wave = array(&arrays, &format!("{session}waveform_"));
+        assert_eq!(wave.shape, vec![300_000, 32]);
+        let wave: Vec<f32> = wave
+            .data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let at = |t: usize, c: usize| f64::from(wave[t * 32 + c]);
+        let times: Vec<usize> = array(&arrays, &format!("{session}spike_times_"))
+            .data
+            .chunks_exact(8)
+            .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
+            .collect();
+        // Each event: time_s f8, channel i2, amplitude_uv f4, snippet 8 f4.
+        let events = array(&arrays, "spike_event/");
+        let channels: Vec<usize> = events
+            .data
+            .chunks_exact(8 + 2 + 4 + 32)
+            .map(|e| i16::from_le_bytes([e[8], e[9]]) as usize)
+            .collect();
+        assert_eq!(channels.len(), times.len(), "an event per spike");
+        // A handful of units at 3-20 Hz for 10 s.
+        assert!((200..500).contains(&times.len()), "{} spikes", times.len());
+        let mut units: Vec<usize> = channels.clone();
+        units.sort_unstable();
+        units.dedup();
+        assert_eq!(units, vec![4, 10, 15, 21, 26, 31]);
+        for &c in &units {
+            let n = channels.iter().filter(|&&ch| ch == c).count();
+            assert!(
+                (20..=200).contains(&n),
+                "channel {c} fires {n} times in 10 s"
+            );
+        }
+        // The noise floor per channel, from first differences (blind to the slow theta).
+        let sigma = |c: usize| {
+            let mut d: Vec<f64> = (1..300_000)
+                .map(|t| (at(t, c) - at(t - 1, c)).abs())
+                .collect();
+            d.sort_by(f64::total_cmp);
+            d[d.len() / 2] / (0.6745 * std::f64::consts::SQRT_2)
+        };
+        let floors: Vec<(usize, f64)> = units.iter().map(|&c| (c, sigma(c))).collect();
+        for &(c, floor) in &floors {
+            assert!(
+                (4.0..9.0).contains(&floor),
+                "channel {c} noise {floor:.1} µV"
+            );
+        }
+        for (&t, &c) in times.iter().zip(&channels) {
+            let floor = floors.iter().find(|f| f.0 == c).map_or(0.0, |f| f.1);
+            let before = (t - 40..t - 20).map(|s| at(s, c)).sum::<f64>() / 20.0;
+            let depth = before - at(t, c);
+            assert!(
+                depth > 6.0 * floor,
+                "the spike at {t} on channel {c} is {depth:.1} µV deep; noise {floor:.1} µV"
+            );
+        }
+    }
 
     #[test]
     fn hash_names_as_datajoint() {

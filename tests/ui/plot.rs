@@ -229,3 +229,82 @@ fn structured_fields_and_complex_parts() {
     step_until(harness, "Magnitude chosen", |h| has_combo(h, "Magnitude"));
     harness.check_accessibility();
 }
+
+/// The demo waveform's value at (`row`, `channel`) (session 1, 32 float32 channels), read from its file.
+fn waveform_value(row: u64, channel: u64) -> f64 {
+    let folder = demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1");
+    let file = std::fs::read_dir(&folder)
+        .expect("the session folder")
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with("waveform_"))
+        .expect("the waveform file");
+    let bytes = std::fs::read(file.path()).expect("the waveform's bytes");
+    let start = npyscope::npy::header_total_len(&bytes).expect("a header") as usize;
+    let at = start + ((row * 32 + channel) * 4) as usize;
+    let value: [u8; 4] = bytes[at..at + 4].try_into().expect("4 bytes");
+    f64::from(f32::from_le_bytes(value))
+}
+
+/// The hover read-out shown, as (channel, stored row, value): `ch C · row R · V`, or with a sampling
+/// rate (30 kHz in the demo) `ch C · T s · V`.
+fn read_out(harness: &Harness<'_, App>) -> Option<(u64, u64, f64)> {
+    harness
+        .query_all_by_label_contains(" · ")
+        .filter_map(|n| {
+            // A label's text is its value.
+            let node = n.accesskit_node();
+            node.value().or_else(|| node.label())
+        })
+        .find_map(|text| {
+            let parts: Vec<&str> = text.split(" · ").collect();
+            let [ch, time, value] = parts.as_slice() else {
+                return None;
+            };
+            let channel = ch.strip_prefix("ch ")?.parse().ok()?;
+            let row = match time.strip_suffix(" s") {
+                Some(seconds) => (seconds.parse::<f64>().ok()? * 30_000.0).round() as u64,
+                None => time.strip_prefix("row ")?.parse().ok()?,
+            };
+            Some((channel, row, value.parse().ok()?))
+        })
+}
+
+#[test]
+fn hovering_stacked_traces_reads_out_channel_row_and_value() {
+    let mut setup = setup(None);
+    let harness = &mut setup.harness;
+    select_waveform(harness);
+    harness.get_by_label("Preview").click();
+    step_until(harness, "the preview's title", |h| {
+        has_label_containing(h, "Preview rows 0-100,000 of 300,000")
+    });
+    set_text_box(harness, "Channels", "5,9");
+    step_until(harness, "two traces and their statistics", |h| {
+        has_label(h, "2 channels shown")
+            && has_label_containing(h, "Statistics of rows")
+            && !has_label_containing(h, "updating")
+    });
+    assert!(read_out(harness).is_none(), "no read-out before hovering");
+    // The plot lies between the status line and the statistics under it; channel 5's band is its
+    // lower half, channel 9's the upper half.
+    let top = harness.get_by_label("2 channels shown").rect().bottom();
+    let stats = harness.get_by_label_contains("Statistics of rows").rect();
+    let x = stats.center().x + 200.0;
+    for (y, channel) in [
+        (stats.top() - 70.0, 5),
+        (top + 0.35 * (stats.top() - top), 9),
+    ] {
+        harness.hover_at(egui::pos2(x, y));
+        step_until(harness, "the read-out", |h| {
+            read_out(h).is_some_and(|(c, _, _)| c == channel)
+        });
+        let (c, row, value) = read_out(harness).expect("the read-out");
+        assert_eq!(c, channel);
+        assert!(row < 100_000, "row {row} is previewed");
+        let expected = waveform_value(row, c);
+        assert!(
+            (value - expected).abs() <= 1e-3 * expected.abs() + 1e-3,
+            "read-out {value} at row {row} of channel {c}; the file holds {expected}"
+        );
+    }
+}

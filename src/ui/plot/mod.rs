@@ -6,6 +6,7 @@ mod envelope;
 pub(crate) mod export;
 pub(crate) mod image;
 mod panel;
+mod readout;
 mod traces;
 
 pub(crate) use data::PlotData;

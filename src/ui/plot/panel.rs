@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{Color32, RichText};
-use egui_plot::{Plot, PlotBounds, PlotPoint};
+use egui_plot::{GridInput, GridMark, HoverPosition, Plot, PlotBounds, PlotPoint};
 
 use super::data::PlotData;
-use super::envelope::{self, EnvelopeItem, SharedMesh, TextureItem, TraceStyle};
+use super::envelope::{EnvelopeItem, SharedMesh, TextureItem, TraceStyle};
 use super::export::{ExportState, ExportView, export_buttons_ui};
 use super::image::ImageView;
+use super::readout::{self, Readout, ReadoutKind};
 use super::traces::{
     self, LaneSpec, Layout, Mode, PYRAMID_ROWS, Pyramids, TraceRequest, Traces, default_layout,
 };
@@ -29,8 +30,11 @@ mod stats;
 /// Rows read by Preview: enough for a few seconds of a typical recording (the row window
 /// moves by this many).
 pub(crate) const PREVIEW_ROWS: u64 = 100_000;
-/// Stacked traces named at the plot's left edge at most (more would overlap).
-const MAX_TRACE_LABELS: usize = 64;
+/// Grid lines closer than this, in points, are not drawn (egui_plot's default; the channel axis
+/// reads the points per plot unit from it).
+const GRID_SPACING_MIN: f32 = 8.0;
+/// Grid lines are fully opaque from this far apart, in points (egui_plot's default).
+const GRID_SPACING_MAX: f32 = 300.0;
 /// Shortest lane worth a pyramid (a few of its first-level blocks).
 const PYRAMID_MIN_LANE: u64 = 1 << 14;
 /// Width of the statistics column beside the plot.
@@ -643,6 +647,33 @@ impl PlotPanel {
             plot = plot.reset();
             self.reset = false;
         }
+        // Stacked traces and heatmap rows are channels: the y axis names them.
+        let kind = if heatmap {
+            ReadoutKind::Heatmap
+        } else if offset > 0.0 {
+            ReadoutKind::Stacked { offset }
+        } else {
+            ReadoutKind::Line
+        };
+        let drawn: Vec<usize> = traces.traces.iter().map(|t| t.channel).collect();
+        plot = match kind {
+            ReadoutKind::Heatmap => channel_axis(plot, drawn, 1.0),
+            ReadoutKind::Stacked { offset } => channel_axis(plot, drawn, offset),
+            ReadoutKind::Line => plot,
+        };
+        let readout = Readout {
+            data: self.data.clone(),
+            spec: self.spec.clone(),
+            traces: Arc::clone(&traces),
+            kind,
+            gain: self.gain,
+            x_scale,
+            rate: self.rate(),
+        };
+        plot = plot.label_formatter(move |hover| {
+            let at = hover_point(hover);
+            readout.text(at.x, at.y)
+        });
         let goto = self.goto.take();
         let fit_y = std::mem::take(&mut self.fit_y);
         let dark = ui.visuals().dark_mode;
@@ -655,7 +686,6 @@ impl PlotPanel {
         let mesh = Arc::clone(&self.mesh);
         let generation = self.mesh_generation;
         let y_rows = shown as f64;
-        let labels = self.channels.clone();
         let draw = move |ui: &mut egui::Ui, plot: Plot<'static>| {
             plot.show(ui, move |plot_ui| {
                 if let Some(goto) = goto {
@@ -697,22 +727,6 @@ impl PlotPanel {
                             whole,
                             dark,
                         ));
-                        // Stacked traces are named at the left edge, at their baselines.
-                        if offset > 0.0 && labels.len() <= MAX_TRACE_LABELS {
-                            let left = plot_ui.plot_bounds().min()[0];
-                            for (pos, ch) in labels.iter().enumerate() {
-                                let at = PlotPoint::new(left, traces::baseline(pos, offset));
-                                plot_ui.text(
-                                    egui_plot::Text::new(
-                                        format!("ch {ch}"),
-                                        at,
-                                        format!("ch {ch}"),
-                                    )
-                                    .anchor(egui::Align2::LEFT_BOTTOM)
-                                    .color(envelope::trace_color(pos, dark)),
-                                );
-                            }
-                        }
                     }
                 }
                 plot_ui.response().hovered()
@@ -850,6 +864,39 @@ impl PlotPanel {
         let id = handle.id();
         self.heat = Some((req.clone(), handle));
         id
+    }
+}
+
+/// `plot` with its y axis naming channels: ticks at the rows of `channels` (`spacing` apart in plot
+/// units), every k-th one where they would crowd, labelled `ch N`.
+fn channel_axis(plot: Plot<'static>, channels: Vec<usize>, spacing: f64) -> Plot<'static> {
+    let count = channels.len();
+    plot.y_axis_label("channel")
+        .grid_spacing(egui::Rangef::new(GRID_SPACING_MIN, GRID_SPACING_MAX))
+        .y_grid_spacer(move |input: GridInput| {
+            // egui_plot's base step is the plot distance of GRID_SPACING_MIN points.
+            let points_per_unit = if input.base_step_size > 0.0 {
+                f64::from(GRID_SPACING_MIN) / input.base_step_size
+            } else {
+                0.0
+            };
+            readout::channel_ticks(count, spacing, input.bounds, points_per_unit)
+                .into_iter()
+                .map(|t| GridMark {
+                    value: t.value,
+                    step_size: t.step,
+                })
+                .collect()
+        })
+        .y_axis_formatter(move |mark, _| readout::channel_label(&channels, spacing, mark.value))
+}
+
+/// The plot point under the pointer, whether near a data point or not.
+fn hover_point(hover: &HoverPosition<'_>) -> PlotPoint {
+    match hover {
+        HoverPosition::NearDataPoint { position, .. } | HoverPosition::Elsewhere { position } => {
+            *position
+        }
     }
 }
 
