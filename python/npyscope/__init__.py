@@ -14,16 +14,14 @@ from ._errors import NpyscopeError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
-    from typing import Any, Optional
+    from typing import Any
 
     from ._target import Config
 
-__all__ = ["NpyscopeError", "executable", "info", "ls", "show", "show_argv", "__version__"]
+__all__ = ["NpyscopeError", "__version__", "executable", "info", "ls", "show", "show_argv"]
 
 
-def show(
-    target: Any, *, config: Config = None, name: Optional[str] = None
-) -> subprocess.Popen[bytes]:
+def show(target: Any, *, config: Config = None, name: str | None = None) -> subprocess.Popen[bytes]:
     """Opens the npyscope window on ``target`` (an ``NpyRef``, ``"store:path"``, a local path
     or a numpy array, saved as ``name``) and returns its process at once; see
     :func:`npyscope._show.show`."""

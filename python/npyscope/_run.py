@@ -41,18 +41,14 @@ def config_args(config: Config) -> list[str]:
 
 def _run_json(args: list[str]) -> list[Any]:
     """Runs ``npyscope ARGS`` and parses one JSON value per output line."""
-    done = subprocess.run(
-        [executable(), *args], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([executable(), *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         message = done.stderr.strip() or f"exit status {done.returncode}"
         raise NpyscopeError(f"npyscope {' '.join(args)}: {message}")
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
-def ls(
-    target: Any, *, recursive: bool = False, config: Config = None
-) -> list[dict[str, Any]]:
+def ls(target: Any, *, recursive: bool = False, config: Config = None) -> list[dict[str, Any]]:
     """The ``.npy`` objects at ``target`` (``STORE``, ``STORE:PREFIX``, a local folder, an
     ``NpyRef``…), one dict per object as ``npyscope ls --json`` prints it."""
     argument = target_argument(target, config)
@@ -67,6 +63,5 @@ def info(target: Any, *, config: Config = None) -> dict[str, Any]:
     rows = _run_json(["info", argument, "--json", *config_args(config)])
     if len(rows) != 1:
         raise NpyscopeError(f"npyscope info {argument}: expected one JSON object, got {len(rows)}")
-    return rows[0]
-
-
+    row: dict[str, Any] = rows[0]
+    return row

@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ._run import config_args, executable
 from ._target import Config, config_path, target_argument
@@ -31,9 +31,7 @@ def show_argv(target: str, config: Config = None) -> list[str]:
     return [executable(), *config_args(found), "--", target]
 
 
-def show(
-    target: Any, *, config: Config = None, name: Optional[str] = None
-) -> subprocess.Popen[bytes]:
+def show(target: Any, *, config: Config = None, name: str | None = None) -> subprocess.Popen[bytes]:
     """Opens the npyscope window on ``target`` and returns its process at once.
 
     ``target`` is a DataJoint ``NpyRef`` (anything with ``.store`` and ``.path``), a
@@ -44,7 +42,7 @@ def show(
     first). ``config`` is the ``datajoint.json`` to use; by default it is found the way
     DataJoint finds it from the current folder.
     """
-    folder: Optional[Path] = None
+    folder: Path | None = None
     if _is_ndarray(target):
         saved = _save_array(target, name or "array.npy")
         folder, argument = saved.parent, os.fspath(saved)
@@ -100,7 +98,7 @@ def _npy_name(name: str) -> str:
 def _save_array(array: Any, name: str) -> Path:
     """Writes ``array`` with ``numpy.save`` into a new folder below the cache's shown-arrays
     folder (after removing folders of windows that are gone); returns the file."""
-    import numpy
+    import numpy  # type: ignore[import-not-found,unused-ignore]
 
     shown = cache_dir() / SHOWN_DIR
     shown.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -115,7 +113,7 @@ def _save_array(array: Any, name: str) -> Path:
     return path
 
 
-def _remove_when_done(process: subprocess.Popen, folder: Path) -> None:
+def _remove_when_done(process: subprocess.Popen[bytes], folder: Path) -> None:
     """Waits for the window to exit, then removes the shown array's folder."""
     process.wait()
     shutil.rmtree(folder, ignore_errors=True)

@@ -15,7 +15,7 @@ Config = Optional[Union[str, "os.PathLike[str]"]]
 CONFIG_FILENAME = "datajoint.json"
 
 
-def find_config(start: Optional[Path] = None) -> Optional[Path]:
+def find_config(start: Path | None = None) -> Path | None:
     """``datajoint.json`` in ``start`` (default: the current folder) or a parent, with
     DataJoint's rules: each folder is checked before the boundary test, and the search stops
     after a folder holding ``.git`` or ``.hg`` or at the filesystem root."""
@@ -31,12 +31,12 @@ def find_config(start: Optional[Path] = None) -> Optional[Path]:
         current = current.parent
 
 
-def config_path(config: Config) -> Optional[Path]:
+def config_path(config: Config) -> Path | None:
     """The config file a command uses: ``config`` when given, else the one DataJoint finds."""
     return Path(os.fspath(config)) if config is not None else find_config()
 
 
-def default_store(config: Optional[Path]) -> str:
+def default_store(config: Path | None) -> str:
     """The ``stores.default`` of a config file (where an ``NpyRef`` without a store lives)."""
     if config is None:
         raise ValueError(
@@ -63,10 +63,10 @@ def target_argument(target: Any, config: Config) -> str:
     """The command line's target for ``target``: ``STORE:PATH`` for an ``NpyRef`` (its store,
     else the config's default store), a local path made absolute, a string as it is."""
     if is_npy_ref(target):
-        store = target.store or default_store(config_path(config))
+        store = str(target.store or default_store(config_path(config)))
         return f"{store}:{str(target.path).lstrip('/')}"
     if isinstance(target, os.PathLike):
-        return os.path.abspath(os.fspath(target))
+        return os.path.abspath(os.fsdecode(target))
     if isinstance(target, str):
         return target
     raise TypeError(

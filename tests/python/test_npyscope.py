@@ -88,7 +88,9 @@ class NpyscopeTest(unittest.TestCase):
 
     def test_import_loads_neither_numpy_nor_datajoint(self) -> None:
         code = "import sys, npyscope; print(sorted(m for m in ('numpy', 'datajoint') if m in sys.modules))"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         self.assertEqual(out.stdout.strip(), "[]")
 
     def test_ls_lists_the_demo_store_with_shapes_and_dtypes(self) -> None:
@@ -134,7 +136,9 @@ class NpyscopeTest(unittest.TestCase):
         here = os.getcwd()
         try:
             os.chdir(self.config.parent)
-            self.assertEqual(npyscope.show_argv("ls")[1:], ["--config", str(self.config.resolve()), "--", "ls"])
+            self.assertEqual(
+                npyscope.show_argv("ls")[1:], ["--config", str(self.config.resolve()), "--", "ls"]
+            )
             os.chdir(self.work)  # no datajoint.json here or above (up to a .git or /)
             if _show.config_path(None) is None:
                 self.assertEqual(npyscope.show_argv("x.npy"), [exe, "--", "x.npy"])
@@ -146,7 +150,8 @@ class NpyscopeTest(unittest.TestCase):
         ref = SimpleNamespace(store="lab", path=row["path"])
         process = npyscope.show(ref, config=self.config)
         self.assertEqual(
-            process.args, [npyscope.executable(), "--config", str(self.config), "--", f"lab:{row['path']}"]
+            process.args,
+            [npyscope.executable(), "--config", str(self.config), "--", f"lab:{row['path']}"],
         )
         self.assertIsNone(process.returncode, "show returns at once")
         if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
