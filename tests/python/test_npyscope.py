@@ -50,6 +50,9 @@ class NpyscopeTest(unittest.TestCase):
         cls._saved_env = dict(os.environ)
         os.environ["NPYSCOPE_DEMO_DIR"] = str(cls.work / "demo")
         os.environ["NPYSCOPE_CACHE_DIR"] = str(cls.work / "cache")
+        # The window's settings go here, not into the user's own folders.
+        os.environ["XDG_DATA_HOME"] = str(cls.work / "data")
+        os.environ["XDG_CONFIG_HOME"] = str(cls.work / "config")
         done = subprocess.run(
             [npyscope.executable(), "demo"], capture_output=True, text=True, check=True
         )
