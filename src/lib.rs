@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod desktop;
 pub mod display;
 pub mod filter;
 pub mod jobs;

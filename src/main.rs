@@ -27,7 +27,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if cli.command.is_none() {
+    if (cli.install_desktop || cli.uninstall_desktop) && cli.command.is_some() {
+        eprintln!("error: --install-desktop and --uninstall-desktop take no command");
+        return ExitCode::from(2);
+    }
+    if cli.opens_window() {
         let mut options = npyscope::ui::AppOptions::from_process(runtime.handle().clone());
         options.config_file = cli.config.clone();
         options.open = cli.open.clone();

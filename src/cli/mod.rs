@@ -34,9 +34,25 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// A local folder or .npy file to open in the window (without a command).
+    /// A local folder or .npy file, or STORE:PATH, to open in the window (without a command).
     #[arg(value_name = "PATH")]
     pub open: Option<PathBuf>,
+
+    /// Linux: add npyscope to the desktop's applications and make it open .npy files (writes
+    /// only under ~/.local/share and, through xdg-mime, ~/.config/mimeapps.list), then exit.
+    #[arg(long, exclusive = true)]
+    pub install_desktop: bool,
+
+    /// Linux: remove what --install-desktop wrote, then exit.
+    #[arg(long, exclusive = true)]
+    pub uninstall_desktop: bool,
+}
+
+impl Cli {
+    /// Whether this run opens the window (no command, no desktop action).
+    pub fn opens_window(&self) -> bool {
+        self.command.is_none() && !self.install_desktop && !self.uninstall_desktop
+    }
 }
 
 /// The subcommands.
@@ -196,10 +212,30 @@ async fn demo(out: &mut dyn Write) -> anyhow::Result<()> {
     ls::run(&Config::default(), &target, true, false, false, out).await
 }
 
-/// The binary's entry for a subcommand; without one the binary opens the window instead.
+/// The binary's entry for a subcommand or a desktop action; without either the binary opens
+/// the window instead.
 pub async fn main(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+    if cli.install_desktop || cli.uninstall_desktop {
+        return desktop(cli.install_desktop, out);
+    }
     match &cli.command {
         Some(command) => run(cli, command, out).await,
         None => demo(out).await,
     }
+}
+
+/// `--install-desktop` / `--uninstall-desktop`: the desktop entry in the user's data folder.
+fn desktop(install: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let data = crate::desktop::data_home()
+        .ok_or_else(|| anyhow::anyhow!("no home folder to install the desktop entry in"))?;
+    let done = if install {
+        let exe = std::env::current_exe()?;
+        crate::desktop::install(&data, &exe)?
+    } else {
+        crate::desktop::uninstall(&data)?
+    };
+    for line in done {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }

@@ -67,6 +67,8 @@ pub(crate) struct StoresRoom {
     /// The stores `datajoint.json` names, its default store first: shown first when no
     /// other store was asked for.
     configured: Vec<String>,
+    /// A configured store the path argument (`STORE:PATH`) already opened: not added twice.
+    argument_store: Option<String>,
     /// The app's settings as loaded (plus the stores added since).
     settings: Settings,
     /// Where they are kept (`None`: no home folder).
@@ -128,9 +130,21 @@ impl StoresRoom {
 
     /// Opens a folder or `.npy` file as a store: a file's folder, the file to be selected once
     /// listed. A path inside a DataJoint store (below `_schema`) opens the whole store at that
-    /// folder, so its arrays keep their schema, table and key. Returns where to show it.
+    /// folder, so its arrays keep their schema, table and key. A `STORE:PATH` that is no local
+    /// path opens the configured store at that path. Returns where to show it.
     pub(crate) fn open_path(&mut self, cx: &mut Cx<'_>, path: &Path) -> Place {
-        let resolved = store::target::resolve(&path.to_string_lossy(), &Config::default());
+        let config = if path.exists() {
+            Config::default()
+        } else {
+            let options = cx.options();
+            Config::load(options.config_file.as_deref(), &options.config_env).unwrap_or_default()
+        };
+        let resolved = store::target::resolve(&path.to_string_lossy(), &config);
+        if let Ok(target) = &resolved
+            && config.store_names().contains(&target.spec.name)
+        {
+            self.argument_store = Some(target.spec.name.clone());
+        }
         let (spec, prefix, file) = match resolved {
             Ok(target) => {
                 let (prefix, file) = if store::is_npy(&target.path) {
@@ -223,6 +237,9 @@ impl StoresRoom {
                 .cloned(),
         );
         for (name, spec) in config.stores {
+            if self.argument_store.as_ref() == Some(&name) {
+                continue;
+            }
             match spec {
                 Ok(spec) => self.add_store(cx, Ok(spec)),
                 Err(err) => self.slots.push(StoreSlot {

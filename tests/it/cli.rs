@@ -402,3 +402,59 @@ fn main_job_lists_the_demo_store() {
     assert_eq!(frames["datajoint"]["key"]["subject_id"], "mouse/02");
     assert_eq!(frames["shape"], serde_json::json!([60, 128, 128]));
 }
+
+/// `--install-desktop` writes the entry (running this binary), the icon and the `.npy` MIME type
+/// under `$XDG_DATA_HOME` only; `--uninstall-desktop` removes them.
+#[test]
+fn install_desktop_writes_only_under_the_data_folder_and_uninstall_removes_it() {
+    let work = common::project_dir();
+    let data = work.path().join("data");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&home).expect("a home");
+    let desktop = |args: &[&str]| {
+        let mut cmd = npyscope(work.path(), args);
+        // No desktop helpers (xdg-mime would write the real user's mimeapps.list).
+        cmd.env("XDG_DATA_HOME", &data)
+            .env("XDG_CONFIG_HOME", work.path().join("config"))
+            .env("HOME", &home)
+            .env("PATH", work.path().join("no-bin"));
+        run(cmd)
+    };
+    let out = desktop(&["--install-desktop"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entry = std::fs::read_to_string(data.join("applications/npyscope.desktop"))
+        .expect("the desktop entry");
+    let exe = env!("CARGO_BIN_EXE_npyscope");
+    assert!(
+        entry.contains(&format!("\nExec=\"{exe}\" %f\n")),
+        "runs this binary: {entry}"
+    );
+    assert!(entry.contains("\nMimeType=application/x-npy;\n"), "{entry}");
+    let icon = std::fs::read(data.join("icons/hicolor/128x128/apps/npyscope.png")).expect("icon");
+    assert!(icon.starts_with(b"\x89PNG"), "a PNG icon");
+    let mime = std::fs::read_to_string(data.join("mime/packages/npyscope.xml")).expect("mime");
+    assert!(mime.contains(r#"<glob pattern="*.npy"/>"#), "{mime}");
+    assert_eq!(
+        stdout(&out).lines().count(),
+        3,
+        "one line per file: {}",
+        stdout(&out)
+    );
+    assert_eq!(
+        std::fs::read_dir(&home).expect("home").count(),
+        0,
+        "nothing in the home folder"
+    );
+
+    let out = desktop(&["--uninstall-desktop"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for file in npyscope::desktop::FILES {
+        assert!(!data.join(file).exists(), "{file} removed");
+    }
+    let again = desktop(&["--install-desktop"]);
+    assert!(again.status.success());
+    let conflict = desktop(&["--install-desktop", "ls", "."]);
+    assert!(!conflict.status.success(), "the flag takes no command");
+    let out = desktop(&["--uninstall-desktop"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

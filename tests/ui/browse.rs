@@ -618,3 +618,33 @@ fn a_remote_store_sizes_its_folders_on_request() {
     assert_eq!(same_row(harness, "a/", "iB"), Some(a_size));
     assert!(!has_label(harness, "Count folder sizes"), "all sized");
 }
+
+/// `npyscope STORE:PATH` (what `npyscope.show(ref)` runs for a DataJoint `NpyRef`): the
+/// configured store opens once, at the array's folder, with the array selected.
+#[test]
+fn a_store_path_argument_opens_the_configured_store_on_the_array() {
+    let work = lab_project();
+    let mut options = options(work.path());
+    options.open = Some(std::path::PathBuf::from("lab:recording.npy"));
+    let mut harness = app(options);
+    step_until(&mut harness, "the array's details", |h| {
+        has_label(h, "Copy Python") && has_label_containing(h, "float64")
+    });
+    assert!(
+        harness
+            .state()
+            .title()
+            .starts_with("npyscope \u{2014} lab:")
+    );
+    // "lab" twice: the stores panel and the details' store row (a second slot would be a third).
+    assert_eq!(
+        harness.query_all_by_label("lab").count(),
+        2,
+        "the configured store is listed once"
+    );
+    assert_eq!(
+        harness.query_all_by_label("archive").count(),
+        1,
+        "the other stores are listed"
+    );
+}
