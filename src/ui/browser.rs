@@ -106,6 +106,8 @@ pub(crate) struct BrowserRoom {
     pub scroll_to_selected: bool,
     /// A file to select once its folder is listed (a `.npy` that was opened).
     select_after_listing: Option<String>,
+    /// The array opened (a path argument, a dropped file): previewed once its header is read.
+    preview_after_header: Option<String>,
     /// The folder shown was restored from the last run (if it is gone, the top is shown).
     restored_prefix: bool,
     /// The arrays the table shows, summed (with the rows).
@@ -144,6 +146,7 @@ impl Default for BrowserRoom {
             selected: None,
             scroll_to_selected: false,
             select_after_listing: None,
+            preview_after_header: None,
             restored_prefix: false,
             totals: Totals::default(),
             cached_job: None,
@@ -209,10 +212,12 @@ impl BrowserRoom {
 
     /// A listing arrived: show it and read its headers.
     fn listed(&mut self, cx: &mut Cx<'_>, index: usize, level: Level) {
+        self.preview_after_header = None;
         if let Some(wanted) = self.select_after_listing.take() {
             let path = join(&self.prefix, &wanted);
             if level.objects.iter().any(|o| o.path == path) {
-                self.selected = Some(path);
+                self.selected = Some(path.clone());
+                self.preview_after_header = Some(path);
             }
         }
         if let Some(store) = self.store().cloned()
@@ -248,6 +253,21 @@ impl BrowserRoom {
         }
         self.level = Some(level);
         self.rows_dirty = true;
+    }
+
+    /// The array the window was opened on is plotted once its header is read (and while it is
+    /// still the one selected).
+    fn preview_opened_array(&mut self, cx: &mut Cx<'_>) {
+        let Some(path) = &self.preview_after_header else {
+            return;
+        };
+        let Some(entry) = self.entries.get(path) else {
+            return;
+        };
+        if entry.meta.is_ok() && self.selected.as_ref() == Some(path) {
+            cx.emit(Command::Preview);
+        }
+        self.preview_after_header = None;
     }
 
     /// Sizes the folders of the level shown (a remote store's, on request).
@@ -323,6 +343,7 @@ impl BrowserRoom {
                 self.headers_changed_rows = true;
             }
         }
+        self.preview_opened_array(cx);
         let settle = std::time::Duration::from_millis(300);
         if self.headers_changed_rows && (finished.is_some() || self.rows_built.elapsed() >= settle)
         {

@@ -38,7 +38,10 @@ fn hash_blobs_preview_and_load_like_npy_arrays() {
     // The (1000, 2) float32 pupil trace of session 1, zlib-compressed as DataJoint packs it; the (4,) int64 trial
     // times of the shortest session, small, so stored uncompressed.
     let (compressed, plain) = (demo_blob(&[1000, 2], true), demo_blob(&[4], false));
-    step_until(harness, "the Demo store listed", |h| has_label(h, "_hash/"));
+    demo_top(harness);
+    step_until(harness, "the Demo store's _hash folder", |h| {
+        has_label(h, "_hash/")
+    });
     open_folder(harness, "_hash/", "demo_ephys/");
     open_folder(harness, "demo_ephys/", &compressed);
     step_until(harness, "the blobs' headers", |h| has_label(h, "(1000, 2)"));

@@ -244,7 +244,7 @@ fn a_path_argument_opens_its_folder_and_selects_the_file() {
         .expect("the demo waveform");
     let work = tempfile::tempdir().expect("a temporary folder");
     let mut options = options(work.path());
-    options.open = Some(file);
+    options.open = Some(file.clone());
     let mut harness = app(options);
     step_until(&mut harness, "the file's details", |h| {
         h.query_all_by_label("(300000, 32)").count() >= 2 && has_label(h, "Copy Python")
@@ -252,6 +252,19 @@ fn a_path_argument_opens_its_folder_and_selects_the_file() {
     assert!(
         has_label(&harness, "Demo"),
         "the demo store is still listed"
+    );
+    // The array opened is plotted, and the title names it.
+    step_until(&mut harness, "the opened array's plot", |h| {
+        has_label_containing(h, "rows 0..100000")
+    });
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    assert!(
+        name.is_some_and(|n| harness
+            .state()
+            .title()
+            .ends_with(&format!("/session=1/{n}"))),
+        "{}",
+        harness.state().title()
     );
     harness.check_accessibility();
 }
