@@ -18,8 +18,7 @@ use serde_json::{Value, json};
 use crate::cloud_emulators::{Azurite, FakeGcs};
 use crate::common;
 
-/// Objects of one bucket or container: (key, bytes).
-pub type Objects = Vec<(String, Vec<u8>)>;
+pub use crate::cloud_emulators::Objects;
 
 /// A GCS or Azure server holding some buckets (containers).
 pub enum Cloud {

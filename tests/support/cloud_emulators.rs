@@ -23,6 +23,9 @@ pub const AZURITE_ACCOUNT: &str = "devstoreaccount1";
 pub const AZURITE_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+/// Objects of one bucket or container: (key, bytes).
+pub type Objects = Vec<(String, Vec<u8>)>;
+
 /// A free port on 127.0.0.1 (the listener is closed before the server binds it).
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
@@ -120,7 +123,7 @@ pub struct FakeGcs {
 
 impl FakeGcs {
     /// Starts the server with `buckets`: (bucket, [(key, bytes)]); a bucket may be empty.
-    pub fn start(buckets: &[(&str, Vec<(String, Vec<u8>)>)]) -> FakeGcs {
+    pub fn start(buckets: &[(&str, Objects)]) -> FakeGcs {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         for (bucket, objects) in buckets {
@@ -260,7 +263,7 @@ impl Azurite {
 
     /// Creates `container` and puts `objects` (key, bytes) into it through the Blob API, with
     /// the development account's key (on a thread of its own, so async tests may call it).
-    pub fn fill(&self, container: &str, objects: Vec<(String, Vec<u8>)>) {
+    pub fn fill(&self, container: &str, objects: Objects) {
         use object_store::ObjectStoreExt;
         self.create_container(container);
         let client = object_store::azure::MicrosoftAzureBuilder::new()
