@@ -66,6 +66,10 @@ pub enum SavedProtocol {
     File,
     /// Amazon S3 or an S3-compatible server.
     S3,
+    /// Google Cloud Storage (or an emulator named by `STORAGE_EMULATOR_HOST`).
+    Gcs,
+    /// Azure Blob Storage (or Azurite).
+    Azure,
 }
 
 /// A store the user added in the window. The secret key is kept here (and in the file) only
@@ -75,7 +79,7 @@ pub enum SavedProtocol {
 pub struct SavedStore {
     /// The store's name, as shown in the stores panel.
     pub name: String,
-    /// `file` or `s3`.
+    /// `file`, `s3`, `gcs` or `azure`.
     pub protocol: SavedProtocol,
     /// The folder of a `file` store.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,7 +87,7 @@ pub struct SavedStore {
     /// S3 endpoint (`host:port` or a URL).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub endpoint: String,
-    /// S3 bucket.
+    /// S3 or GCS bucket, or Azure container.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub bucket: String,
     /// Key prefix inside the bucket (may be empty).
@@ -102,13 +106,24 @@ pub struct SavedStore {
         deserialize_with = "de_secret"
     )]
     pub access_key: Option<Secret>,
-    /// S3 secret key: saved only when the user ticked "Remember secret key".
+    /// S3 secret key, or an Azure account key or connection string: saved only when the user
+    /// ticked "Remember secret key".
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "ser_secret",
         deserialize_with = "de_secret"
     )]
     pub secret_key: Option<Secret>,
+    /// GCS project (informational, as in DataJoint).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub project: String,
+    /// GCS token as DataJoint reads it: the path of a service-account JSON file, `anon`,
+    /// `google_default` or `cloud` (empty: application-default credentials).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub token: String,
+    /// Azure storage account name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub account_name: String,
 }
 
 fn yes() -> bool {
@@ -128,6 +143,9 @@ impl Default for SavedStore {
             secure: true,
             access_key: None,
             secret_key: None,
+            project: String::new(),
+            token: String::new(),
+            account_name: String::new(),
         }
     }
 }
@@ -158,6 +176,9 @@ impl fmt::Debug for SavedStore {
             .field("secure", &self.secure)
             .field("access_key", &self.access_key)
             .field("secret_key", &self.secret_key)
+            .field("project", &self.project)
+            .field("token", &self.token)
+            .field("account_name", &self.account_name)
             .finish()
     }
 }
@@ -208,10 +229,62 @@ impl SavedStore {
                     entry.insert("secret_key".into(), json!(secret.expose()));
                 }
             }
+            SavedProtocol::Gcs => {
+                entry.insert("protocol".into(), json!("gcs"));
+                entry.insert("bucket".into(), json!(self.bucket.trim()));
+                entry.insert("location".into(), json!(self.location.trim()));
+                let token = self.token.trim();
+                if token.starts_with('{') {
+                    return Err(format!(
+                        "store \"{name}\": give the path of the service-account JSON file as its token, not the file's contents"
+                    ));
+                }
+                if !token.is_empty() {
+                    entry.insert("token".into(), json!(token));
+                }
+                if !self.project.trim().is_empty() {
+                    entry.insert("project".into(), json!(self.project.trim()));
+                }
+            }
+            SavedProtocol::Azure => {
+                entry.insert("protocol".into(), json!("azure"));
+                entry.insert("container".into(), json!(self.bucket.trim()));
+                entry.insert("location".into(), json!(self.location.trim()));
+                if !self.account_name.trim().is_empty() {
+                    entry.insert("account_name".into(), json!(self.account_name.trim()));
+                }
+                if let Some(secret) = self.secret_key.as_ref().or(session_secret) {
+                    let attr = if is_connection_string(secret.expose()) {
+                        "connection_string"
+                    } else {
+                        "account_key"
+                    };
+                    entry.insert(attr.into(), json!(secret.expose().trim()));
+                } else if self.account_name.trim().is_empty() {
+                    return Err(format!(
+                        "store \"{name}\": no account name and no key or connection string; enter them (a key that was not remembered must be entered again: add the store again, ticking \"Remember secret key\" to keep it)"
+                    ));
+                }
+            }
         }
         StoreSpec::from_json(name, &Value::Object(entry), Origin::Settings, working_dir)
             .map_err(|e| e.to_string())
     }
+}
+
+/// Whether an Azure secret typed in the window is a connection string (`Key=Value;…`) rather
+/// than an account key (base64, which holds no `;` and no `Name=`).
+fn is_connection_string(secret: &str) -> bool {
+    let text = secret.trim();
+    text.contains(';')
+        || [
+            "AccountName=",
+            "BlobEndpoint=",
+            "SharedAccessSignature=",
+            "UseDevelopmentStorage=",
+        ]
+        .iter()
+        .any(|key| text.starts_with(key))
 }
 
 /// The database the user connected to in the window ("Connect to database…"). The password is

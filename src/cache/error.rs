@@ -192,19 +192,23 @@ fn duplicate_store_error(err: &StoreError) -> StoreError {
         StoreError::AccessDenied {
             store,
             what,
+            advice,
             detail,
         } => StoreError::AccessDenied {
             store: store.clone(),
             what: what.clone(),
+            advice: advice.clone(),
             detail: detail.clone(),
         },
         StoreError::NoCredentials {
             store,
             what,
+            advice,
             looked_in,
         } => StoreError::NoCredentials {
             store: store.clone(),
             what: what.clone(),
+            advice: advice.clone(),
             looked_in: looked_in.clone(),
         },
         StoreError::Request {

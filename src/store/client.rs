@@ -5,8 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use object_store::aws::AmazonS3Builder;
-use object_store::azure::MicrosoftAzureBuilder;
-use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::path::Path as ObjPath;
 use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
@@ -175,18 +173,9 @@ pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, St
             project: _,
             token,
         } => {
-            let mut builder = GoogleCloudStorageBuilder::from_env()
-                .with_bucket_name(bucket)
-                .with_client_options(client_options(policy));
-            if let Some(token) = token {
-                let value = token.expose().trim();
-                builder = match value {
-                    "anon" => builder.with_skip_signature(true),
-                    "google_default" | "cloud" => builder,
-                    v if v.starts_with('{') => builder.with_service_account_key(v),
-                    v => builder.with_application_credentials(v),
-                };
-            }
+            let setup = super::gcs::setup(bucket, token.as_ref(), client_options(policy))
+                .map_err(open_err)?;
+            let builder = setup.builder;
             let data = builder
                 .clone()
                 .with_retry(no_retries())
@@ -200,8 +189,8 @@ pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, St
                 store: Arc::new(store),
                 data: Arc::new(data),
                 root: location_prefix(spec, location)?,
-                display_root: join_display(&format!("gs://{bucket}"), location),
-                anonymous: None,
+                display_root: join_display(&setup.shown, location),
+                anonymous: setup.anonymous,
             })
         }
         Backend::Azure {
@@ -211,29 +200,15 @@ pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, St
             account_key,
             connection_string,
         } => {
-            let mut builder = MicrosoftAzureBuilder::from_env()
-                .with_container_name(container)
-                .with_client_options(client_options(policy));
-            if let Some(conn) = connection_string {
-                let parts = parse_connection_string(conn.expose());
-                if let Some(name) = parts.account_name {
-                    builder = builder.with_account(name);
-                }
-                if let Some(key) = parts.account_key {
-                    builder = builder.with_access_key(key);
-                }
-                if let Some(endpoint) = parts.blob_endpoint {
-                    builder = builder
-                        .with_allow_http(endpoint.starts_with("http://"))
-                        .with_endpoint(endpoint);
-                }
-            }
-            if let Some(name) = account_name {
-                builder = builder.with_account(name);
-            }
-            if let Some(key) = account_key {
-                builder = builder.with_access_key(key.expose());
-            }
+            let setup = super::azure::setup(
+                container,
+                account_name.as_deref(),
+                account_key.as_ref(),
+                connection_string.as_ref(),
+                client_options(policy),
+            )
+            .map_err(open_err)?;
+            let builder = setup.builder;
             let data = builder
                 .clone()
                 .with_retry(no_retries())
@@ -247,8 +222,8 @@ pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, St
                 store: Arc::new(store),
                 data: Arc::new(data),
                 root: location_prefix(spec, location)?,
-                display_root: join_display(&format!("az://{container}"), location),
-                anonymous: None,
+                display_root: join_display(&setup.shown, location),
+                anonymous: setup.anonymous,
             })
         }
     }
@@ -300,30 +275,6 @@ fn parse_shared_credentials(text: &str, profile: &str) -> Option<SharedCredentia
     })
 }
 
-/// The parts of an Azure connection string that object_store needs.
-#[derive(Default)]
-struct ConnectionString {
-    account_name: Option<String>,
-    account_key: Option<String>,
-    blob_endpoint: Option<String>,
-}
-
-fn parse_connection_string(text: &str) -> ConnectionString {
-    let mut parts = ConnectionString::default();
-    for item in text.split(';') {
-        let Some((key, value)) = item.split_once('=') else {
-            continue;
-        };
-        match key.trim() {
-            "AccountName" => parts.account_name = Some(value.trim().to_string()),
-            "AccountKey" => parts.account_key = Some(value.trim().to_string()),
-            "BlobEndpoint" => parts.blob_endpoint = Some(value.trim().to_string()),
-            _ => {}
-        }
-    }
-    parts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,19 +293,6 @@ mod tests {
         assert!(parse_shared_credentials(text, "other").is_none());
         assert!(
             parse_shared_credentials("[default]\naws_access_key_id = x\n", "default").is_none()
-        );
-    }
-
-    #[test]
-    fn connection_string_parts() {
-        let c = parse_connection_string(
-            "DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5==;BlobEndpoint=http://127.0.0.1:10000/dev;",
-        );
-        assert_eq!(c.account_name.as_deref(), Some("dev"));
-        assert_eq!(c.account_key.as_deref(), Some("a2V5=="));
-        assert_eq!(
-            c.blob_endpoint.as_deref(),
-            Some("http://127.0.0.1:10000/dev")
         );
     }
 }

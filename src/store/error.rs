@@ -25,28 +25,29 @@ pub enum StoreError {
         hint: String,
     },
     /// The server refused the credentials.
-    #[error(
-        "store \"{store}\": access denied to {what}: check the store's access_key/secret_key \
-         (or the AWS credentials in the environment) and the bucket's permissions ({detail})"
-    )]
+    #[error("store \"{store}\": access denied to {what}: check {advice} ({detail})")]
     AccessDenied {
         /// Store name.
         store: String,
         /// The object, prefix or bucket.
         what: String,
+        /// What to check, for the store's protocol (its credentials and permissions).
+        advice: String,
         /// The server's words (secrets redacted).
         detail: String,
     },
     /// The server wants credentials and none were found (requests were anonymous).
     #[error(
         "store \"{store}\": no credentials found for {what} (looked in {looked_in}); the server \
-         refused anonymous access: set access_key and secret_key for the store"
+         refused anonymous access: set {advice}"
     )]
     NoCredentials {
         /// Store name.
         store: String,
         /// The object, prefix or bucket.
         what: String,
+        /// Which of the store's attributes to set.
+        advice: String,
         /// Where npyscope looked.
         looked_in: String,
     },

@@ -2,10 +2,12 @@
 //! remote object store through `object_store`; browsing one level, walking a prefix, and
 //! reading `.npy` headers with small ranged reads.
 
+mod azure;
 mod client;
 mod entry;
 mod error;
 mod format;
+mod gcs;
 mod headers;
 pub mod layout;
 mod listing;
@@ -148,17 +150,12 @@ impl Store {
                     .map(|e| crate::config::endpoint_url(e, *secure))
                     .unwrap_or_default()
             ),
-            Backend::Gcs {
-                bucket, location, ..
-            } => format!("gcs:{bucket}:{location}"),
-            Backend::Azure {
-                container,
-                location,
-                account_name,
-                ..
-            } => format!(
-                "azure:{}:{container}:{location}",
-                account_name.as_deref().unwrap_or_default()
+            // The endpoint in the display root tells an emulator's objects from the cloud's.
+            Backend::Gcs { .. } => format!("gcs:{}", self.context.display_root),
+            Backend::Azure { account_name, .. } => format!(
+                "azure:{}:{}",
+                account_name.as_deref().unwrap_or_default(),
+                self.context.display_root
             ),
         }
     }
@@ -253,6 +250,7 @@ impl ErrorContext {
             std::io::ErrorKind::PermissionDenied => StoreError::AccessDenied {
                 store,
                 what,
+                advice: "the permissions of the store's folder".to_string(),
                 detail: err.to_string(),
             },
             _ => StoreError::Request {
@@ -279,40 +277,91 @@ impl ErrorContext {
             object_store::Error::PermissionDenied { .. }
                 | object_store::Error::Unauthenticated { .. }
         ) || looks_like_access_denied(&detail);
+        let words = ProtocolWords::of(&self.spec.backend);
         if denied && let Some(looked_in) = &self.anonymous {
             return StoreError::NoCredentials {
                 store,
                 what,
+                advice: words.set_credentials.to_string(),
                 looked_in: looked_in.clone(),
             };
         }
+        // S3's and GCS's NoSuchBucket, Azure's ContainerNotFound, fake-gcs-server's words.
+        let container_missing = [
+            "NoSuchBucket",
+            "ContainerNotFound",
+            "bucket does not exist",
+            "no bucket named",
+        ]
+        .iter()
+        .any(|needle| detail.contains(needle));
         match err {
+            object_store::Error::NotFound { .. } if container_missing => StoreError::NotFound {
+                store,
+                what,
+                hint: format!("; the {} does not exist", words.container),
+            },
             object_store::Error::NotFound { .. } => StoreError::NotFound {
                 store,
                 what,
-                hint: "; check the path, and that the bucket exists".to_string(),
+                hint: format!("; check the path, and that the {} exists", words.container),
             },
             object_store::Error::PermissionDenied { .. }
             | object_store::Error::Unauthenticated { .. } => StoreError::AccessDenied {
                 store,
                 what,
+                advice: words.advice.to_string(),
                 detail,
             },
             _ if looks_like_access_denied(&detail) => StoreError::AccessDenied {
                 store,
                 what,
+                advice: words.advice.to_string(),
                 detail,
             },
-            _ if detail.contains("NoSuchBucket") => StoreError::NotFound {
+            _ if container_missing => StoreError::NotFound {
                 store,
                 what,
-                hint: "; the bucket does not exist".to_string(),
+                hint: format!("; the {} does not exist", words.container),
             },
             _ => StoreError::Request {
                 store,
                 operation,
                 what,
                 detail,
+            },
+        }
+    }
+}
+
+/// The words of a protocol for error messages.
+struct ProtocolWords {
+    /// `bucket` or `container`.
+    container: &'static str,
+    /// What to check when access is denied.
+    advice: &'static str,
+    /// What to set when anonymous access is refused.
+    set_credentials: &'static str,
+}
+
+impl ProtocolWords {
+    fn of(backend: &Backend) -> ProtocolWords {
+        match backend {
+            Backend::Azure { .. } => ProtocolWords {
+                container: "container",
+                advice: azure::AZURE_ADVICE,
+                set_credentials: "the store's connection_string, or account_name and account_key",
+            },
+            Backend::Gcs { .. } => ProtocolWords {
+                container: "bucket",
+                advice: gcs::GCS_ADVICE,
+                set_credentials: "the store's token (the path of a service-account JSON file)",
+            },
+            _ => ProtocolWords {
+                container: "bucket",
+                advice: "the store's access_key/secret_key (or the AWS credentials in the \
+                         environment) and the bucket's permissions",
+                set_credentials: "access_key and secret_key for the store",
             },
         }
     }
@@ -328,6 +377,8 @@ fn looks_like_access_denied(detail: &str) -> bool {
         "AccessDenied",
         "SignatureDoesNotMatch",
         "InvalidAccessKeyId",
+        "AuthenticationFailed",
+        "AuthorizationFailure",
         "403 Forbidden",
     ]
     .iter()
@@ -371,6 +422,44 @@ pub(crate) fn redact(text: &str, spec: &StoreSpec) -> String {
         ),
         Backend::File { .. } => {}
     }
+    // Pieces of secrets that may show up alone: a connection string's key and signature, the
+    // private key of a service-account JSON token, the environment's Azure secrets.
+    let mut pieces: Vec<String> = Vec::new();
+    match &spec.backend {
+        Backend::Azure {
+            connection_string, ..
+        } => {
+            if let Some(text) = connection_string {
+                pieces.extend(azure::connection_string_secrets(text.expose()));
+            }
+            if let Ok(text) = std::env::var("AZURE_STORAGE_CONNECTION_STRING") {
+                pieces.extend(azure::connection_string_secrets(&text));
+                pieces.push(text);
+            }
+            for var in ["AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_ACCESS_KEY"] {
+                pieces.extend(std::env::var(var).ok());
+            }
+            for var in ["AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_SAS_KEY"] {
+                if let Ok(sas) = std::env::var(var) {
+                    pieces.extend(azure::sas_values(&sas));
+                    pieces.push(sas);
+                }
+            }
+        }
+        Backend::Gcs {
+            token: Some(token), ..
+        } => {
+            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(token.expose())
+                && let Some(serde_json::Value::String(key)) = map.get("private_key")
+            {
+                pieces.push(key.clone());
+            }
+        }
+        _ => {}
+    }
+    secrets.extend(pieces.iter().map(String::as_str));
+    // Longest first, so a secret that holds another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = text.to_string();
     for secret in secrets {
         if secret.len() >= 4 {

@@ -1,8 +1,9 @@
-//! The "Add store…" dialog: a local folder or an S3 bucket, tested in the background, added to
-//! the stores panel and kept in the app's settings.
+//! The "Add store…" dialog: a local folder, an S3 or GCS bucket or an Azure container, tested in
+//! the background, added to the stores panel and kept in the app's settings.
 //!
-//! The secret key is typed into a password field and kept in memory for the session; it goes
-//! into the settings file only when "Remember secret key" is ticked.
+//! The secret (an S3 secret key, an Azure account key or connection string) is typed into a
+//! password field and kept in memory for the session; it goes into the settings file only when
+//! "Remember secret key" is ticked.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +34,9 @@ pub(crate) struct AddStoreDialog {
     access_key: String,
     secret_key: String,
     remember_secret: bool,
+    project: String,
+    token: String,
+    account_name: String,
     /// Test connection: top-level folders and arrays, or the library's error.
     test_job: Option<TestJob>,
     /// What the last test said: `Ok` text or an error.
@@ -57,6 +61,9 @@ impl Default for AddStoreDialog {
             access_key: String::new(),
             secret_key: String::new(),
             remember_secret: false,
+            project: String::new(),
+            token: String::new(),
+            account_name: String::new(),
             test_job: None,
             test_result: None,
             browse_job: None,
@@ -103,14 +110,34 @@ impl AddStoreDialog {
                     .filter(|k| !k.is_empty())
                     .map(Secret::new),
                 secret_key: secret.filter(|_| self.remember_secret),
+                ..SavedStore::default()
+            },
+            SavedProtocol::Gcs => SavedStore {
+                name: text(&self.name),
+                protocol: SavedProtocol::Gcs,
+                bucket: text(&self.bucket),
+                location: text(&self.location),
+                project: text(&self.project),
+                token: text(&self.token),
+                ..SavedStore::default()
+            },
+            SavedProtocol::Azure => SavedStore {
+                name: text(&self.name),
+                protocol: SavedProtocol::Azure,
+                bucket: text(&self.bucket),
+                location: text(&self.location),
+                account_name: text(&self.account_name),
+                secret_key: secret.filter(|_| self.remember_secret),
+                ..SavedStore::default()
             },
         }
     }
 
     /// The typed secret key, for this session.
     fn session_secret(&self) -> Option<Secret> {
-        (self.protocol == SavedProtocol::S3 && !self.secret_key.is_empty())
-            .then(|| Secret::new(self.secret_key.clone()))
+        (matches!(self.protocol, SavedProtocol::S3 | SavedProtocol::Azure)
+            && !self.secret_key.is_empty())
+        .then(|| Secret::new(self.secret_key.clone()))
     }
 
     /// The dialog's running jobs, for the jobs panel.
@@ -232,6 +259,16 @@ impl AddStoreDialog {
         Some((spec, saved))
     }
 
+    /// The "Remember secret key" row.
+    fn remember_row(&mut self, ui: &mut egui::Ui) {
+        ui.label("");
+        ui.checkbox(&mut self.remember_secret, "Remember secret key")
+            .on_hover_text(
+                "Keep the secret in npyscope's settings file (readable only by you); otherwise it is forgotten when npyscope closes",
+            );
+        ui.end_row();
+    }
+
     /// The dialog's fields and buttons; returns what a click asked for.
     pub(crate) fn ui(&mut self, ui: &mut egui::Ui) -> Option<DialogAction> {
         let mut action = None;
@@ -242,11 +279,19 @@ impl AddStoreDialog {
             .num_columns(2)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
-                text_row(ui, "Name:", &mut self.name, "shown in the stores panel", false);
+                text_row(
+                    ui,
+                    "Name:",
+                    &mut self.name,
+                    "shown in the stores panel",
+                    false,
+                );
                 ui.label("Protocol:");
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut self.protocol, SavedProtocol::File, "File");
                     ui.radio_value(&mut self.protocol, SavedProtocol::S3, "S3");
+                    ui.radio_value(&mut self.protocol, SavedProtocol::Gcs, "GCS");
+                    ui.radio_value(&mut self.protocol, SavedProtocol::Azure, "Azure");
                 });
                 ui.end_row();
                 match self.protocol {
@@ -271,9 +316,21 @@ impl AddStoreDialog {
                         ui.end_row();
                     }
                     SavedProtocol::S3 => {
-                        text_row(ui, "Endpoint:", &mut self.endpoint, "host:port or a URL", false);
+                        text_row(
+                            ui,
+                            "Endpoint:",
+                            &mut self.endpoint,
+                            "host:port or a URL",
+                            false,
+                        );
                         text_row(ui, "Bucket:", &mut self.bucket, "", false);
-                        text_row(ui, "Location:", &mut self.location, "key prefix (may be empty)", false);
+                        text_row(
+                            ui,
+                            "Location:",
+                            &mut self.location,
+                            "key prefix (may be empty)",
+                            false,
+                        );
                         text_row(ui, "Region:", &mut self.region, "optional", false);
                         ui.label("");
                         ui.checkbox(&mut self.secure, "Use https")
@@ -281,12 +338,50 @@ impl AddStoreDialog {
                         ui.end_row();
                         text_row(ui, "Access key:", &mut self.access_key, "", false);
                         text_row(ui, "Secret key:", &mut self.secret_key, "", true);
-                        ui.label("");
-                        ui.checkbox(&mut self.remember_secret, "Remember secret key")
-                            .on_hover_text(
-                                "Keep the secret key in npyscope's settings file (readable only by you); otherwise it is forgotten when npyscope closes",
-                            );
-                        ui.end_row();
+                        self.remember_row(ui);
+                    }
+                    SavedProtocol::Gcs => {
+                        text_row(ui, "Bucket:", &mut self.bucket, "", false);
+                        text_row(
+                            ui,
+                            "Location:",
+                            &mut self.location,
+                            "key prefix (may be empty)",
+                            false,
+                        );
+                        text_row(ui, "Project:", &mut self.project, "optional", false);
+                        text_row(
+                            ui,
+                            "Token:",
+                            &mut self.token,
+                            "service-account JSON file, anon or google_default",
+                            false,
+                        );
+                    }
+                    SavedProtocol::Azure => {
+                        text_row(ui, "Container:", &mut self.bucket, "", false);
+                        text_row(
+                            ui,
+                            "Location:",
+                            &mut self.location,
+                            "key prefix (may be empty)",
+                            false,
+                        );
+                        text_row(
+                            ui,
+                            "Account name:",
+                            &mut self.account_name,
+                            "optional with a connection string",
+                            false,
+                        );
+                        text_row(
+                            ui,
+                            "Key or connection string:",
+                            &mut self.secret_key,
+                            "account key, or a connection string",
+                            true,
+                        );
+                        self.remember_row(ui);
                     }
                 }
             });

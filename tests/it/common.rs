@@ -14,8 +14,8 @@ use object_store::path::Path as ObjPath;
 
 pub use crate::s3_server::{ACCESS_KEY, S3TestServer, SECRET_KEY};
 
-/// The real binary, run in `cwd` with no DataJoint, AWS or npyscope settings from the outside,
-/// and never the machine's own `~/.aws/credentials`.
+/// The real binary, run in `cwd` with no DataJoint, AWS, GCS, Azure or npyscope settings from
+/// the outside, and never the machine's own `~/.aws/credentials`.
 pub fn npyscope_in(cwd: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_npyscope"));
     cmd.args(args).current_dir(cwd);
@@ -36,6 +36,15 @@ pub fn npyscope_in(cwd: &Path, args: &[&str]) -> Command {
         "AWS_ENDPOINT_URL",
         "AWS_PROFILE",
         "AWS_REGION",
+        "STORAGE_EMULATOR_HOST",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_SERVICE_ACCOUNT",
+        "GOOGLE_SERVICE_ACCOUNT_KEY",
+        "AZURE_STORAGE_CONNECTION_STRING",
+        "AZURE_STORAGE_ACCOUNT_NAME",
+        "AZURE_STORAGE_ACCOUNT_KEY",
+        "AZURE_STORAGE_SAS_TOKEN",
+        "AZURE_STORAGE_ENDPOINT",
         "NPYSCOPE_LOG",
         "NPYSCOPE_RETRY_BUDGET_S",
         "NPYSCOPE_STALL_TIMEOUT_S",

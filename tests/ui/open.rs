@@ -1,4 +1,4 @@
-//! Opening things: the Add store dialog (File and S3, kept in the settings), files dropped on
+//! Opening things: the Add store dialog (File, S3, GCS and Azure, kept in the settings), files dropped on
 //! the window, and the question asked before a big remote array is downloaded.
 
 use std::path::{Path, PathBuf};
@@ -8,6 +8,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use npyscope::ui::App;
 
+use crate::cloud_emulators::{AZURITE_KEY, Azurite, FakeGcs};
 use crate::common::*;
 use crate::s3_server;
 
@@ -339,4 +340,119 @@ fn an_s3_store_added_in_the_dialog_asks_before_a_big_download() {
         has_label_containing(h, "secret key was not remembered")
     });
     assert!(!has_label_containing(&harness, s3_server::SECRET_KEY));
+}
+
+/// `le_f4.npy` as `dj/trace.npy`.
+fn trace_object() -> Vec<(String, Vec<u8>)> {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npy/le_f4.npy");
+    vec![(
+        "dj/trace.npy".to_string(),
+        std::fs::read(fixture).expect("a fixture"),
+    )]
+}
+
+/// Adds store `name` in the dialog with `protocol` and `fields` (label, text), tests it and
+/// adds it; waits for its array. Returns the saved settings file.
+fn add_cloud_store(
+    harness: &mut Harness<'_, App>,
+    work: &Path,
+    name: &str,
+    protocol: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    started(harness);
+    open_add_store(harness);
+    type_into(harness, "Name:", name);
+    harness.get_by_label(protocol).click();
+    step_until(harness, "the protocol's fields", |h| {
+        has_label(h, fields[0].0)
+    });
+    for (label, text) in fields {
+        type_into(harness, label, text);
+    }
+    harness.get_by_label("Test connection").click();
+    step_until(harness, "the test's answer", |h| {
+        has_label(h, "Connected: 0 folders, 1 arrays")
+    });
+    harness.get_by_label("Add").click();
+    step_until(harness, "the store with its array", |h| {
+        has_label(h, name) && has_label(h, "trace.npy")
+    });
+    step_until(harness, "the settings saved", |h| {
+        has_label(h, "No jobs running")
+    });
+    harness.get_by_label("trace.npy").click();
+    step_until(harness, "the array's details", |h| has_label(h, "Load"));
+    std::fs::read_to_string(work.join("settings/settings.json")).expect("the settings")
+}
+
+#[test]
+fn a_gcs_store_added_in_the_dialog_is_listed_and_kept() {
+    let gcs = FakeGcs::start(&[("lab", trace_object())]);
+    let work = tempfile::tempdir().expect("a temporary folder");
+    // The token as DataJoint takes it: the path of a service-account key file (this one
+    // names the emulator, as object_store's tests do).
+    let key = work.path().join("key.json");
+    std::fs::write(&key, gcs.key_json().to_string()).expect("a key file");
+    let key = key.to_string_lossy().into_owned();
+    let mut harness = app_in(work.path());
+    let saved = add_cloud_store(
+        &mut harness,
+        work.path(),
+        "gcs_lab",
+        "GCS",
+        &[("Bucket:", "lab"), ("Location:", "dj"), ("Token:", &key)],
+    );
+    assert!(saved.contains("\"gcs\"") && saved.contains(&key), "{saved}");
+    drop(harness);
+
+    // A fresh app opens the saved store again.
+    let mut harness = app_in(work.path());
+    step_until(&mut harness, "the saved store open", |h| {
+        has_label(h, "gcs_lab") && has_label(h, "Demo")
+    });
+    step_until(&mut harness, "the saved store ready", |h| {
+        !has_label_containing(h, "opening…")
+    });
+    harness.get_by_label("gcs_lab").click();
+    step_until(&mut harness, "the saved GCS store's array", |h| {
+        has_label(h, "trace.npy")
+    });
+}
+
+#[test]
+fn an_azure_store_added_in_the_dialog_keeps_its_connection_string_secret() {
+    let azurite = Azurite::start();
+    azurite.fill("lab", trace_object());
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let mut harness = app_in(work.path());
+    let connection = azurite.connection_string();
+    let saved = add_cloud_store(
+        &mut harness,
+        work.path(),
+        "azure_lab",
+        "Azure",
+        &[
+            ("Container:", "lab"),
+            ("Location:", "dj"),
+            ("Key or connection string:", &connection),
+        ],
+    );
+    assert!(
+        !has_label_containing(&harness, AZURITE_KEY),
+        "the key is not shown"
+    );
+    assert!(saved.contains("\"azure\""), "{saved}");
+    assert!(
+        !saved.contains(AZURITE_KEY),
+        "the secret is not remembered unless asked: {saved}"
+    );
+    drop(harness);
+
+    // Not remembered: a fresh app says how to give it again.
+    let mut harness = app_in(work.path());
+    step_until(&mut harness, "the saved Azure store's error", |h| {
+        has_label_containing(h, "must be entered again")
+    });
+    assert!(!has_label_containing(&harness, AZURITE_KEY));
 }
