@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Screenshots of the real window's first screen under a virtual X display (Xvfb, software
 # OpenGL): in a fresh home (the demo store) and in a project whose datajoint.json names a
-# default store. Writes assets/first-screen-demo.png and assets/first-screen-project.png.
+# default store; a waveform opened from the command line (plotted at once). Writes
+# assets/first-screen-demo.png, assets/first-screen-project.png and assets/plot-stacked.png.
+# It also double-clicks a files-table row in the real window (xdotool) and checks that the
+# folder opened (the title says where the window is): kittest cannot simulate a double click.
 # Needs: apt-get install xvfb imagemagick xdotool; a release build (cargo build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,14 +16,16 @@ Xvfb :97 -screen 0 1400x900x24 -nolisten tcp &
 export DISPLAY=:97
 sleep 1
 
-# shot NAME FOLDER SECONDS: runs the window in FOLDER with a fresh home and saves it.
+# shot NAME FOLDER SECONDS [ARGS…]: runs the window in FOLDER with a fresh home, saves it, and
+# leaves it open (its window id in $window, its process in $pid).
 shot() {
   local name=$1 folder=$2 wait=$3 home=$work/home-$1
+  shift 3
   mkdir -p "$home"
   (cd "$folder" && HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share \
-    "$bin" >"$work/$name.log" 2>&1) &
-  local pid=$!
-  local window=""
+    "$bin" "$@" >"$work/$name.log" 2>&1) &
+  pid=$!
+  window=""
   for _ in $(seq 60); do
     window=$(xdotool search --name '^npyscope' 2>/dev/null | head -1) && [ -n "$window" ] && break
     sleep 0.5
@@ -30,12 +35,35 @@ shot() {
   sleep "$wait"
   import -window "$window" "$assets/$name.png"
   echo "$name: $(xdotool getwindowname "$window")"
+}
+
+# close: ends the window last shot.
+close() {
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 }
 
+# A double click on the second row of the schema's files table (recording/, right of its name)
+# opens it: the title says so.
+double_click_check() {
+  xdotool key --window "$window" BackSpace
+  sleep 2
+  xdotool mousemove --window "$window" 900 162 click --repeat 2 --delay 80 1
+  sleep 2
+  local title
+  title=$(xdotool getwindowname "$window")
+  if [ "$title" != "npyscope — Demo:_schema/demo_ephys/recording" ]; then
+    import -window "$window" "$work/double-click.png"
+    echo "double click on a row did not open it; title: $title" >&2
+    exit 1
+  fi
+  echo "double click on a row opened it: $title"
+}
+
 # A fresh home: the demo store is made on first run and opens at its first table.
 shot first-screen-demo "$work" 12
+double_click_check
+close
 
 # A project: datajoint.json names a default store (a folder of DataJoint-layout arrays, here a
 # copy of the demo's ephys schema).
@@ -47,3 +75,9 @@ cat >"$project/datajoint.json" <<JSON
 {"stores": {"default": "raw", "raw": {"protocol": "file", "location": "$project/store"}}}
 JSON
 shot first-screen-project "$project" 6
+close
+
+# A waveform from the command line: selected, plotted, named in the title.
+waveform=$(ls "$work"/home-first-screen-demo/.local/share/npyscope/demo-store/_schema/demo_ephys/recording/subject_id=mouse01/session=1/waveform_*.npy)
+shot plot-stacked "$work" 8 "$waveform"
+close
