@@ -8,7 +8,7 @@
 # Needs: apt-get install xvfb imagemagick xdotool; a release build (cargo build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$PWD/target/release/npyscope
+bin=${NPYSCOPE_BIN:-$PWD/target/release/npyscope}
 assets=$PWD/assets
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -23,11 +23,11 @@ shot() {
   shift 3
   mkdir -p "$home"
   (cd "$folder" && HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share \
-    "$bin" "$@" >"$work/$name.log" 2>&1) &
+    exec "$bin" "$@" >"$work/$name.log" 2>&1) &
   pid=$!
   window=""
   for _ in $(seq 60); do
-    window=$(xdotool search --name '^npyscope' 2>/dev/null | head -1) && [ -n "$window" ] && break
+    window=$(xdotool search --pid "$pid" --name '^npyscope' 2>/dev/null | head -1) && [ -n "$window" ] && break
     sleep 0.5
   done
   [ -n "$window" ] || { echo "no window for $name" >&2; cat "$work/$name.log" >&2; exit 1; }
@@ -46,8 +46,14 @@ close() {
 # A double click on the second row of the schema's files table (recording/, right of its name)
 # opens it: the title says so.
 double_click_check() {
-  xdotool key --window "$window" BackSpace
+  xdotool mousemove --window "$window" 224 43 click 1  # the breadcrumb's Up
   sleep 2
+  local up
+  up=$(xdotool getwindowname "$window")
+  if [ "$up" != "npyscope — Demo:_schema/demo_ephys" ]; then
+    echo "Up did not go up to the schema; title: $up" >&2
+    exit 1
+  fi
   xdotool mousemove --window "$window" 900 162 click --repeat 2 --delay 80 1
   sleep 2
   local title
