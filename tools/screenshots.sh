@@ -43,27 +43,27 @@ close() {
   wait "$pid" 2>/dev/null || true
 }
 
+# expect_title TITLE WHAT: fails (naming WHAT) unless the window's title is TITLE.
+expect_title() {
+  local title
+  title=$(xdotool getwindowname "$window")
+  if [ "$title" != "$1" ]; then
+    echo "$2; title: $title" >&2
+    exit 1
+  fi
+}
+
 # A double click on the second row of the schema's files table (recording/, right of its name)
 # opens it: the title says so.
 double_click_check() {
   xdotool mousemove --window "$window" 224 43 click 1  # the breadcrumb's Up
   sleep 2
-  local up
-  up=$(xdotool getwindowname "$window")
-  if [ "$up" != "npyscope — Demo:_schema/demo_ephys" ]; then
-    echo "Up did not go up to the schema; title: $up" >&2
-    exit 1
-  fi
+  expect_title "npyscope — Demo:_schema/demo_ephys" "Up did not go up to the schema"
   xdotool mousemove --window "$window" 900 162 click --repeat 2 --delay 80 1
   sleep 2
-  local title
-  title=$(xdotool getwindowname "$window")
-  if [ "$title" != "npyscope — Demo:_schema/demo_ephys/recording" ]; then
-    import -window "$window" "$work/double-click.png"
-    echo "double click on a row did not open it; title: $title" >&2
-    exit 1
-  fi
-  echo "double click on a row opened it: $title"
+  expect_title "npyscope — Demo:_schema/demo_ephys/recording" \
+    "a double click on a row did not open it"
+  echo "double click on a row opened it"
 }
 
 # A fresh home: the demo store is made on first run and opens at its first table.
