@@ -32,6 +32,15 @@ fn set_text_box(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     harness.step();
 }
 
+/// From start-up to the demo waveform's first preview window plotted.
+fn preview_waveform(harness: &mut Harness<'_, App>) {
+    select_waveform(harness);
+    harness.get_by_label("Preview").click();
+    step_until(harness, "the preview's title", |h| {
+        has_label_containing(h, "Preview rows 0-100,000 of 300,000")
+    });
+}
+
 /// Whether a combo box shows `value` as its choice.
 fn has_combo<'h>(harness: &'h Harness<'_, App>, value: &'h str) -> bool {
     harness
@@ -61,11 +70,7 @@ fn preview(harness: &mut Harness<'_, App>, name: &str, title: &str) {
 fn preview_shows_stacked_channels_and_checks_the_channel_text() {
     let mut setup = setup(None);
     let harness = &mut setup.harness;
-    select_waveform(harness);
-    harness.get_by_label("Preview").click();
-    step_until(harness, "the preview's title", |h| {
-        has_label_containing(h, "Preview rows 0-100,000 of 300,000")
-    });
+    preview_waveform(harness);
     assert!(is_selected(harness, "Stacked"), "a (T, 32) array stacks");
     assert!(!is_selected(harness, "Line"));
     assert_eq!(text_box_value(harness, "Channels").as_deref(), Some("0-31"));
@@ -113,11 +118,7 @@ fn preview_shows_stacked_channels_and_checks_the_channel_text() {
 fn later_asks_for_the_next_window() {
     let mut setup = setup(None);
     let harness = &mut setup.harness;
-    select_waveform(harness);
-    harness.get_by_label("Preview").click();
-    step_until(harness, "the preview's title", |h| {
-        has_label_containing(h, "Preview rows 0-100,000 of 300,000")
-    });
+    preview_waveform(harness);
     set_text_box(harness, "Channels", "2,5");
     step_until(harness, "two traces", |h| has_label(h, "2 channels shown"));
     harness.get_by_label("Later >").click();
@@ -273,11 +274,7 @@ fn read_out(harness: &Harness<'_, App>) -> Option<(u64, u64, f64)> {
 fn hovering_stacked_traces_reads_out_channel_row_and_value() {
     let mut setup = setup(None);
     let harness = &mut setup.harness;
-    select_waveform(harness);
-    harness.get_by_label("Preview").click();
-    step_until(harness, "the preview's title", |h| {
-        has_label_containing(h, "Preview rows 0-100,000 of 300,000")
-    });
+    preview_waveform(harness);
     set_text_box(harness, "Channels", "5,9");
     step_until(harness, "two traces and their statistics", |h| {
         has_label(h, "2 channels shown")
