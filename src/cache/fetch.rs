@@ -2,9 +2,9 @@
 //! it (single-flight), made of concurrent ranged reads written into place in a temporary
 //! file, committed by rename, then the cache trimmed to its limit.
 
-use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::watch;
@@ -12,16 +12,12 @@ use tokio::sync::watch;
 use super::flight::{Flight, Outcome, Waiter};
 use super::folder::{Cache, Inner, in_place};
 use super::naming::{self, DATA_EXT, RECORD_EXT};
+use super::parts::{PARTS_IN_FLIGHT, PartPlan};
 use super::pin::{CachedFile, TempFile};
 use super::record::{self, EntryRecord};
 use super::{CacheError, error::is_disk_full};
 use crate::jobs::{CancellationToken, Progress};
-use crate::store::{ObjectInfo, Store, StoreError};
-
-/// Size of one ranged request of a download.
-pub const PART_BYTES: u64 = 8 << 20;
-/// Ranged requests of one download in flight at once.
-pub const PARTS_IN_FLIGHT: usize = 8;
+use crate::store::{ObjectInfo, ReadNews, Store, StoreError};
 
 /// How long a cancelled download may take to clean up before `fetch` returns anyway.
 const CLEANUP_WAIT: Duration = Duration::from_secs(2);
@@ -317,19 +313,32 @@ impl FlightTask {
     }
 
     /// Reads every part with ranged requests, [`PARTS_IN_FLIGHT`] at a time, counting bytes
-    /// as they arrive and writing each part where it belongs; returns the bytes written.
+    /// as they arrive and writing each part where it belongs; returns the bytes written. The
+    /// parts are planned as the download goes ([`PartPlan`]): smaller on a slow link.
     async fn fetch_parts(&self, temp: &TempFile) -> Result<u64, CacheError> {
         let object = &self.flight.object;
-        futures::stream::iter(part_ranges(object.size, PART_BYTES))
+        let received = AtomicU64::new(0);
+        let started = Instant::now();
+        let mut plan = PartPlan::new(object.size);
+        // Polled each time a request slot frees, so each part is sized by the speed so far.
+        let ranges = futures::stream::poll_fn(|_| {
+            let so_far = received.load(Ordering::Relaxed);
+            std::task::Poll::Ready(plan.next(so_far, started.elapsed()))
+        });
+        let news = |news: ReadNews<'_>| {
+            if let ReadNews::Received(bytes) = news {
+                received.fetch_add(bytes, Ordering::Relaxed);
+            }
+            self.flight.news(news);
+        };
+        ranges
             .map(|range| {
                 let file = Arc::clone(temp.file());
+                let news = &news;
                 async move {
                     let expected = range.end - range.start;
                     let offset = range.start;
-                    let bytes = self
-                        .store
-                        .read_range_reported(object, range, &|news| self.flight.news(news))
-                        .await?;
+                    let bytes = self.store.read_range_reported(object, range, news).await?;
                     if bytes.len() as u64 != expected {
                         return Err(CacheError::SizeMismatch {
                             store: self.store.name().to_string(),
@@ -378,16 +387,6 @@ fn commit(
     Ok(file)
 }
 
-/// The parts of an object of `size` bytes: `part`-sized ranges, the last one shorter, never
-/// past the end (some servers refuse ranges that are).
-pub(crate) fn part_ranges(size: u64, part: u64) -> impl Iterator<Item = Range<u64>> {
-    let part = part.max(1);
-    (0..size.div_ceil(part)).map(move |i| {
-        let start = i * part;
-        start..(start + part).min(size)
-    })
-}
-
 /// Writes all of `bytes` at `offset`.
 fn write_all_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
     #[cfg(unix)]
@@ -409,22 +408,5 @@ fn write_all_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Res
             done += n;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parts_cover_the_object_exactly() {
-        let parts: Vec<_> = part_ranges(20, 8).collect();
-        assert_eq!(parts, vec![0..8, 8..16, 16..20]);
-        assert_eq!(part_ranges(16, 8).collect::<Vec<_>>(), vec![0..8, 8..16]);
-        assert_eq!(part_ranges(1, 8).collect::<Vec<_>>(), vec![0..1]);
-        assert_eq!(part_ranges(0, 8).count(), 0);
-        let big: Vec<_> = part_ranges(40 << 20, PART_BYTES).collect();
-        assert_eq!(big.len(), 5);
-        assert_eq!(big.last().map(|r| r.end), Some(40 << 20));
     }
 }

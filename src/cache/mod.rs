@@ -10,12 +10,13 @@ mod folder;
 mod limit;
 mod lru;
 mod naming;
+mod parts;
 mod pin;
 mod record;
 
 pub use error::CacheError;
-pub use fetch::{PART_BYTES, PARTS_IN_FLIGHT};
 pub use folder::{Cache, Cleanup};
 pub use limit::{CACHE_DIR_ENV, CACHE_LIMIT_ENV, DEFAULT_LIMIT_BYTES, parse_size};
+pub use parts::{MIN_PART_BYTES, PART_BYTES, PARTS_IN_FLIGHT};
 pub use pin::CachedFile;
 pub use record::{CacheEntry, EntryRecord};

@@ -125,6 +125,7 @@ struct Output<'a> {
 pub async fn run(config: &Config, args: &GetArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let target = target::resolve(&args.target, config)?;
     let store = store::open_shared(target.spec)?;
+    let _retries = super::retries::print_retries(&store);
     let array = ArrayRef::open(Arc::clone(&store), &target.path).await?;
     let output_path = match &args.output {
         Some(path) => path.clone(),

@@ -16,6 +16,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let target = target::resolve(target, config)?;
     let store = store::open_shared(target.spec)?;
+    let _retries = super::retries::print_retries(&store);
     let object = store.head(&target.path).await?;
     let entry = store.entry(object).await;
     if json {

@@ -20,6 +20,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let target = target::resolve(target, config)?;
     let store = store::open_shared(target.spec)?;
+    let _retries = super::retries::print_retries(&store);
     let prefix = target.path.as_str();
     let started = Instant::now();
     let (folders, mut stream) = if let Some(single) = store.single_object(prefix).await? {

@@ -7,6 +7,7 @@ mod format;
 mod get;
 mod info;
 mod ls;
+mod retries;
 mod stores;
 
 use std::io::Write;

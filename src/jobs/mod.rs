@@ -6,5 +6,5 @@ mod job;
 mod progress;
 
 pub use job::{JobError, JobHandle, JobState, Jobs};
-pub use progress::{Notify, Progress};
+pub use progress::{Notify, Progress, RetryNotes};
 pub use tokio_util::sync::CancellationToken;

@@ -4,7 +4,19 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::store::ReadNews;
+use crate::store::{ReadNews, Store};
+
+/// Keeps a store's retry notes on a progress ([`Progress::show_retries_of`]) while it lives.
+#[derive(Debug)]
+pub struct RetryNotes(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for RetryNotes {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
 
 /// Called when progress moves, from whatever thread moved it; must be cheap.
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -121,6 +133,32 @@ impl Progress {
             }
             ReadNews::Recovered => self.set_note(None),
         }
+    }
+
+    /// Shows `store`'s metadata retries ([`Store::metadata_retry_note`]: listings, heads and
+    /// header reads, which object_store retries by itself) as this progress's note until the
+    /// returned guard is dropped; checked ten times a second. Needs a tokio runtime (without
+    /// one nothing is shown).
+    pub fn show_retries_of(&self, store: &Arc<Store>) -> RetryNotes {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return RetryNotes(None);
+        };
+        let (progress, store) = (self.clone(), Arc::clone(store));
+        let task = runtime.spawn(async move {
+            let mut shown: Option<String> = None;
+            loop {
+                let note = store.metadata_retry_note();
+                if note != shown {
+                    // Clears only its own note, never a data read's.
+                    if note.is_some() || progress.note() == shown {
+                        progress.set_note(note.clone());
+                    }
+                    shown = note;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        });
+        RetryNotes(Some(task))
     }
 
     fn changed(&self) {

@@ -10,6 +10,7 @@ use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
 use super::StoreError;
 use super::retry::RetryPolicy;
+use super::retry_watch::{RetryWatch, WatchingConnector};
 use crate::config::{Backend, Secret, StoreSpec, endpoint_url};
 
 /// A client, the key prefix of the store's `location` inside it, and a URL-like name for messages.
@@ -78,7 +79,12 @@ pub(crate) fn location_prefix(spec: &StoreSpec, location: &str) -> Result<ObjPat
 }
 
 /// Builds the clients for a remote `spec`, retrying and timing out under `policy`.
-pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, StoreError> {
+/// Builds the clients of `spec`; the metadata client reports its answers to `watch`.
+pub(crate) fn build(
+    spec: &StoreSpec,
+    policy: &RetryPolicy,
+    watch: &Arc<RetryWatch>,
+) -> Result<Client, StoreError> {
     let open_err = |detail: String| StoreError::Open {
         store: spec.name.clone(),
         detail: super::redact(&detail, spec),
@@ -157,6 +163,7 @@ pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, St
                 .map_err(|e| open_err(format!("S3 client: {e}")))?;
             let store = builder
                 .with_retry(policy.object_store_config())
+                .with_http_connector(WatchingConnector::new(Arc::clone(watch)))
                 .build()
                 .map_err(|e| open_err(format!("S3 client: {e}")))?;
             Ok(Client {
@@ -183,6 +190,7 @@ pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, St
                 .map_err(|e| open_err(format!("GCS client: {e}")))?;
             let store = builder
                 .with_retry(policy.object_store_config())
+                .with_http_connector(WatchingConnector::new(Arc::clone(watch)))
                 .build()
                 .map_err(|e| open_err(format!("GCS client: {e}")))?;
             Ok(Client {
@@ -216,6 +224,7 @@ pub(crate) fn build(spec: &StoreSpec, policy: &RetryPolicy) -> Result<Client, St
                 .map_err(|e| open_err(format!("Azure client: {e}")))?;
             let store = builder
                 .with_retry(policy.object_store_config())
+                .with_http_connector(WatchingConnector::new(Arc::clone(watch)))
                 .build()
                 .map_err(|e| open_err(format!("Azure client: {e}")))?;
             Ok(Client {

@@ -15,6 +15,7 @@ mod local;
 mod object;
 mod read;
 pub mod retry;
+mod retry_watch;
 pub mod sizes;
 pub mod target;
 
@@ -32,6 +33,7 @@ pub(crate) use local::file_stamp;
 pub use object::{Level, ObjectInfo, is_listed, is_npy};
 pub use read::ReadNews;
 pub use retry::RetryPolicy;
+use retry_watch::RetryWatch;
 
 use crate::config::{Backend, StoreSpec};
 
@@ -42,6 +44,8 @@ pub struct Store {
     stats: Arc<RequestStats>,
     /// Retry budget and stall timeout of remote requests.
     policy: RetryPolicy,
+    /// The passing failures of the metadata client's requests, for progress notes.
+    retries: Arc<RetryWatch>,
 }
 
 /// Where a store's objects are read from.
@@ -81,6 +85,7 @@ impl Store {
 
     /// Opens `spec` with `policy` for its remote requests.
     pub fn open_with(spec: StoreSpec, policy: RetryPolicy) -> Result<Store, StoreError> {
+        let retries = Arc::new(RetryWatch::new(policy.max_retries()));
         let (source, display_root, anonymous) = match &spec.backend {
             Backend::File { location } => {
                 if !location.is_dir() {
@@ -96,7 +101,7 @@ impl Store {
                 (Source::Local { root }, location.display().to_string(), None)
             }
             _ => {
-                let client = client::build(&spec, &policy)?;
+                let client = client::build(&spec, &policy, &retries)?;
                 let source = Source::Remote {
                     client: client.store,
                     data: client.data,
@@ -114,7 +119,15 @@ impl Store {
             source,
             stats: Arc::new(RequestStats::default()),
             policy,
+            retries,
         })
+    }
+
+    /// "retrying (3/12): 503 Service Unavailable" while the store's listings, heads or
+    /// header reads wait to try again after a passing failure (they retry inside
+    /// object_store); `None` otherwise and for local stores.
+    pub fn metadata_retry_note(&self) -> Option<String> {
+        self.retries.note()
     }
 
     /// The store's name.

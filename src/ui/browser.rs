@@ -183,7 +183,8 @@ impl BrowserRoom {
             format::display_prefix(&prefix)
         );
         self.store = Some((Arc::clone(&store), name));
-        let job = cx.jobs().spawn(label, move |_, _| async move {
+        let job = cx.jobs().spawn(label, move |progress, _| async move {
+            let _retries = progress.show_retries_of(&store);
             store.browse(&prefix).await.map_err(|e| e.to_string())
         });
         self.listing_job = Some(Request::new((index, self.prefix.clone()), job));
@@ -241,6 +242,7 @@ impl BrowserRoom {
                 if read_all {
                     progress.set_total(total as u64);
                 }
+                let _retries = progress.show_retries_of(&store);
                 queue.run(store, sink, progress, cancel).await;
             });
             self.headers_job = Some(Request::new((index, self.prefix.clone()), job));

@@ -58,6 +58,7 @@ impl DataJointRoom {
         let label = format!("Reading the rows of {}", format::display_prefix(prefix));
         let job = cx.jobs().spawn(label, move |progress, _| async move {
             use futures::StreamExt;
+            let _retries = progress.show_retries_of(&store);
             let objects = store.walk_stream(&folder);
             let mut stream = std::pin::pin!(store::entries(store, objects));
             let mut entries = Vec::new();

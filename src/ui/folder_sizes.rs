@@ -77,6 +77,7 @@ impl FolderSizes {
         );
         let job = cx.jobs().spawn(label, move |progress, cancel| async move {
             use futures::StreamExt;
+            let _retries = progress.show_retries_of(&store);
             let mut objects = store.walk_stream(&top);
             let mut listed = Vec::new();
             while let Some(object) = objects.next().await {

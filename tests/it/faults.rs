@@ -114,10 +114,33 @@ async fn six_503s_in_a_row_are_retried_for_listing_header_and_download() {
 
     proxy.fail_next(6);
     let start = Instant::now();
+    let progress = Progress::new(None);
+    let samples = Samples::watch(&progress);
+    let retries = progress.show_retries_of(&store);
     let objects: Vec<_> = store.walk_stream("").try_collect().await.expect("listing");
+    drop(retries);
+    let samples = samples.stop();
     assert_eq!(objects.len(), 1);
     assert_eq!(proxy.slow_downs(), 6);
-    report("503 SlowDown × 6", "listing", "listed", start.elapsed());
+    // object_store retries the listing by itself; the progress (the jobs panel's bar) shows it.
+    let notes: Vec<&String> = samples.iter().filter_map(|(_, _, n)| n.as_ref()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("retrying (") && n.contains("/12): 503 Service Unavailable")),
+        "the listing's retries were not shown: {notes:?}"
+    );
+    assert_eq!(
+        store.metadata_retry_note(),
+        None,
+        "the note outlived the retries"
+    );
+    report(
+        "503 SlowDown × 6",
+        "listing",
+        "listed, \"retrying (n/12): 503 Service Unavailable\" shown",
+        start.elapsed(),
+    );
 
     proxy.fail_next(6);
     let start = Instant::now();
@@ -229,8 +252,8 @@ async fn permanent_errors_are_not_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_link_downloads_64_mib_with_progress_from_the_first_second() {
-    let (file, data) = npy(64 << 20);
+async fn a_slow_link_downloads_66_mib_with_progress_from_the_first_second_in_smaller_parts() {
+    let (file, data) = npy(66 << 20);
     let (small_file, small_data) = npy(8 << 20);
     let (_root, server, proxy) = serve(vec![("big.npy", file), ("small.npy", small_file)]).await;
     let store = open_via(&server, &proxy);
@@ -265,12 +288,14 @@ async fn a_slow_link_downloads_64_mib_with_progress_from_the_first_second() {
         start.elapsed(),
     );
 
-    // A download into the cache (`get --mmap`, the window's Memory-map): 64 MiB, 8 parts at
-    // once, each far longer than the old 60 s whole-request deadline.
+    // A download into the cache (`get --mmap`, the window's Memory-map): 66 MiB, 8 parts at
+    // once, each far longer than the old 60 s whole-request deadline; the last 2 MiB are
+    // planned once the link's speed is known.
     let cache_dir = tempfile::tempdir().unwrap();
     let cache = Cache::open(Some(cache_dir.path().to_path_buf()), None).unwrap();
     let progress = Progress::new(None);
     let samples = Samples::watch(&progress);
+    let requests_before = proxy.requests();
     let start = Instant::now();
     let mapped = big
         .mmap(
@@ -280,10 +305,17 @@ async fn a_slow_link_downloads_64_mib_with_progress_from_the_first_second() {
             &CancellationToken::new(),
         )
         .await
-        .expect("64 MiB at 1 MB/s");
+        .expect("66 MiB at 1 MB/s");
     let took = start.elapsed();
     let samples = samples.stop();
     assert_eq!(mapped.data(), &data[..]);
+    // Whole 8 MiB parts would be 9 requests; at 1 MB/s the tail after the first eight is cut
+    // into parts of under 2 MiB.
+    let requests = proxy.requests() - requests_before;
+    assert!(
+        requests >= 10,
+        "the parts did not adapt to the slow link: {requests} requests"
+    );
     assert!(
         done_at(&samples, 2.0) > 0,
         "no byte counted in the first 2 s"
@@ -298,11 +330,11 @@ async fn a_slow_link_downloads_64_mib_with_progress_from_the_first_second() {
     );
     report(
         "1 MB/s link",
-        "download 64 MiB (cache, mmap)",
+        "download 66 MiB (cache, mmap)",
         &format!(
             "complete; {} bytes counted after 2 s; {:.2} MB/s",
             done_at(&samples, 2.0),
-            (64 << 20) as f64 / took.as_secs_f64() / 1e6
+            (66 << 20) as f64 / took.as_secs_f64() / 1e6
         ),
         took,
     );
@@ -405,10 +437,16 @@ fn cli_ls_and_get_ride_out_six_503s() {
     assert!(out.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("x.npy"));
     assert_eq!(proxy.slow_downs(), 6);
+    // The retries object_store makes by itself are told on stderr, one line each.
+    let told: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("npyscope: store \"lab\": retrying (") && l.contains("/12): 503"))
+        .collect();
+    assert!(told.len() >= 3, "retries not told: {stderr}");
     report(
         "503 SlowDown × 6",
         "`npyscope ls`",
-        "listed",
+        "listed; \"retrying (n/12): 503 Service Unavailable\" on stderr",
         start.elapsed(),
     );
 
