@@ -27,12 +27,19 @@ blob="$target/release/examples/bench_blob"
 # Min/max decimation and the level-of-detail pyramid vs tsdownsample, then (ours only) pyramid views (exact rule
 # and block-aligned, contiguous and strided) and build_many over a (7e5, 384) float32 recording (1.1 GB) vs the
 # per-lane build loop (timed on --loop-channels lanes, extrapolated); DECIMATE_ARGS can shrink the run
-# (e.g. "--pyramid-samples 2e8 --rows 2e5").
+# (e.g. "--pyramid-samples 2e8 --rows 2e5"). The decimation alone is then rerun once per instruction-set level
+# this CPU has (NPYSCOPE_SIMD=scalar, sse2, avx2, avx512) for per-level detail lines; the summary lines are the
+# automatic level's.
 run_decimate() {
   python3 -c "import tsdownsample" 2>/dev/null || python3 -m pip install --quiet tsdownsample
   "$decimate" --dir "$work" ${DECIMATE_ARGS:-} > "$work/decimate_ours.txt"
   grep -v -E '^(RESULT|FILE) ' "$work/decimate_ours.txt"
-  python3 benches/decimate_peer.py --ours "$work/decimate_ours.txt"
+  local levels=() lvl
+  for lvl in $("$decimate" --simd-levels); do
+    NPYSCOPE_SIMD="$lvl" "$decimate" --dir "$work" ${DECIMATE_ARGS:-} --only decimate > "$work/decimate_ours_$lvl.txt"
+    levels+=(--level "$lvl=$work/decimate_ours_$lvl.txt")
+  done
+  python3 benches/decimate_peer.py --ours "$work/decimate_ours.txt" "${levels[@]}"
 }
 
 # Frame times of the window, headless (egui_kittest): 300 frames moving down a 100,000-row listing,

@@ -9,7 +9,9 @@
 //! `RESULT name value unit` lines that `benches/decimate_peer.py` sets beside tsdownsample's figures.
 //!
 //! `cargo run --release --example bench_decimate -- [--samples 1e8] [--pyramid-samples 1e9] [--width 2000]
-//! [--rows 7e5] [--channels 384] [--loop-channels 16] [--only pyramid|many]`
+//! [--rows 7e5] [--channels 384] [--loop-channels 16] [--only decimate|pyramid|many]`; `--simd-levels` prints
+//! the instruction-set levels this CPU has (for `NPYSCOPE_SIMD`) and exits. The level in use is printed first
+//! (`SIMD level`), with a warning on stderr when `NPYSCOPE_SIMD` could not be followed.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -24,7 +26,8 @@ use npyscope::array::{Lane, MapMode, MappedArray, Selection};
 use npyscope::jobs::{CancellationToken, Progress};
 use npyscope::npy::{DType, encode_header, header_total_len, parse_header, parse_typestr};
 use npyscope::signal::{
-    Pyramid, aligned_view, aligned_window, build_many, decimate, decimate_par, view, view_par,
+    Pyramid, aligned_view, aligned_window, build_many, decimate, decimate_par, simd_level,
+    simd_levels, simd_warning, view, view_par,
 };
 
 struct Args {
@@ -640,6 +643,14 @@ fn many(args: &Args) -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().any(|a| a == "--simd-levels") {
+        println!("{}", simd_levels().join(" "));
+        return Ok(());
+    }
+    if let Some(w) = simd_warning() {
+        eprintln!("warning: {w}");
+    }
+    println!("SIMD {}", simd_level());
     let args = parse_args()?;
     std::fs::create_dir_all(&args.dir)?;
     let f32_path = match &args.f32_path {

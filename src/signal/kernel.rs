@@ -4,11 +4,12 @@
 use std::marker::PhantomData;
 
 use super::SignalError;
+use super::simd::{self, Level, Simd};
 use crate::array::Lane;
 use crate::array::lane::{ComplexPart, Endian, NumKind};
 
-/// Accumulator lanes of the contiguous loop: 16 independent min/max pairs let the compiler keep them in vector
-/// registers (4 × f32x4 or 2 × i16x8 with plain SSE2).
+/// Accumulator lanes of the contiguous float loop at the baseline levels: 16 independent min/max pairs let the
+/// compiler keep them in vector registers (4 × f32x4 with SSE2 or NEON). Wider levels use more ([`contiguous_at`]).
 const LANES: usize = 16;
 /// Values per part of a contiguous scan, so that the per-lane `u32` NaN counters cannot overflow.
 const PART: usize = 1 << 24;
@@ -122,6 +123,8 @@ pub(crate) struct Src<'a, const N: usize, V, F> {
     stride: usize,
     len: usize,
     conv: F,
+    /// The instruction-set level of the contiguous loop, taken from [`simd::current`] when the scan is set up.
+    simd: Simd,
     _v: PhantomData<V>,
 }
 
@@ -133,6 +136,7 @@ impl<'a, const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync> Src<'a, N, V, F> {
             stride: lane.stride,
             len: lane.len,
             conv,
+            simd: simd::current(),
             _v: PhantomData,
         }
     }
@@ -178,7 +182,9 @@ impl<const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync> Scan for Src<'_, N, V, 
             self.bytes.get(start..end)
         });
         match span {
-            Some(sub) if self.stride == N => contiguous(sub.as_chunks::<N>().0, &self.conv),
+            Some(sub) if self.stride == N => {
+                contiguous_at(self.simd, sub.as_chunks::<N>().0, &self.conv)
+            }
             Some(sub) if self.stride > N => strided(sub, self.stride, &self.conv),
             _ => {
                 let mut m = Minmax::<V>::new();
@@ -227,11 +233,95 @@ impl<V: Val> Minmax<V> {
     }
 }
 
+/// Contiguous values with the loop compiled for `simd`'s instruction set (see [`simd`] for the technique). The
+/// float loops get more accumulator lanes where vectors are wider: 32 with AVX2 (4 × f32x8) and 64 with AVX-512
+/// (4 × f32x16), half that for 8-byte values so that min, max and NaN counters still fit in registers.
+#[inline(always)]
+fn contiguous_at<const N: usize, V: Val, F: Fn([u8; N]) -> V>(
+    simd: Simd,
+    vals: &[[u8; N]],
+    conv: &F,
+) -> Acc {
+    match simd.level() {
+        Level::Scalar => sequential(vals, conv),
+        // SAFETY: a `Simd` holding Avx2 or Avx512 exists only where `simd::available` detected those features.
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => unsafe { x86::avx2(vals, conv) },
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => unsafe { x86::avx512(vals, conv) },
+        // SAFETY: a `Simd` holding Neon exists only where `simd::available` detected NEON.
+        #[cfg(target_arch = "aarch64")]
+        Level::Neon => unsafe { arm::neon(vals, conv) },
+        _ => contiguous::<N, V, LANES>(vals, conv),
+    }
+}
+
+/// The `target_feature` copies of [`contiguous`]: each inlines the generic body, so the compiler vectorises it
+/// for that instruction set.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Acc, Val, contiguous};
+
+    /// [`contiguous`] for AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn avx2<const N: usize, V: Val, F: Fn([u8; N]) -> V>(
+        vals: &[[u8; N]],
+        conv: &F,
+    ) -> Acc {
+        if N >= 8 {
+            contiguous::<N, V, 16>(vals, conv)
+        } else {
+            contiguous::<N, V, 32>(vals, conv)
+        }
+    }
+
+    /// [`contiguous`] for AVX-512 (F, BW for 8/16-bit integers, DQ and VL).
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(super) fn avx512<const N: usize, V: Val, F: Fn([u8; N]) -> V>(
+        vals: &[[u8; N]],
+        conv: &F,
+    ) -> Acc {
+        if N >= 8 {
+            contiguous::<N, V, 32>(vals, conv)
+        } else {
+            contiguous::<N, V, 64>(vals, conv)
+        }
+    }
+}
+
+/// The NEON copy of [`contiguous`] (NEON is baseline on aarch64; the wrapper keeps the dispatch uniform).
+#[cfg(target_arch = "aarch64")]
+mod arm {
+    use super::{Acc, LANES, Val, contiguous};
+
+    /// [`contiguous`] for NEON.
+    #[target_feature(enable = "neon")]
+    pub(super) fn neon<const N: usize, V: Val, F: Fn([u8; N]) -> V>(
+        vals: &[[u8; N]],
+        conv: &F,
+    ) -> Acc {
+        contiguous::<N, V, LANES>(vals, conv)
+    }
+}
+
+/// The scalar reference: one accumulator, one value after another.
+#[inline(never)]
+fn sequential<const N: usize, V: Val>(vals: &[[u8; N]], conv: &impl Fn([u8; N]) -> V) -> Acc {
+    let mut m = Minmax::<V>::new();
+    for &c in vals {
+        m.push(std::hint::black_box(conv(c)));
+    }
+    m.acc()
+}
+
 /// Contiguous values. Integers: a plain min/max reduction, which the loop vectoriser turns into packed
-/// min/max (about 8× the lane version below for i16). Floats: [`LANES`] independent accumulators, because
+/// min/max (about 8× the lane version below for i16). Floats: `L` independent accumulators, because
 /// NaN-skipping float min/max is not associative and would otherwise stay scalar.
 #[inline(always)]
-fn contiguous<const N: usize, V: Val>(vals: &[[u8; N]], conv: &impl Fn([u8; N]) -> V) -> Acc {
+fn contiguous<const N: usize, V: Val, const L: usize>(
+    vals: &[[u8; N]],
+    conv: &impl Fn([u8; N]) -> V,
+) -> Acc {
     if !V::FLOAT {
         let (mut mn, mut mx) = (V::HI, V::LO);
         for &c in vals {
@@ -247,12 +337,12 @@ fn contiguous<const N: usize, V: Val>(vals: &[[u8; N]], conv: &impl Fn([u8; N]) 
     }
     let mut total = Acc::EMPTY;
     for part in vals.chunks(PART) {
-        let mut mn = [V::HI; LANES];
-        let mut mx = [V::LO; LANES];
-        let mut nan = [0u32; LANES];
-        let (blocks, rest) = part.as_chunks::<LANES>();
+        let mut mn = [V::HI; L];
+        let mut mx = [V::LO; L];
+        let mut nan = [0u32; L];
+        let (blocks, rest) = part.as_chunks::<L>();
         for block in blocks {
-            for i in 0..LANES {
+            for i in 0..L {
                 let v = conv(block[i]);
                 mn[i] = if v < mn[i] { v } else { mn[i] };
                 mx[i] = if v > mx[i] { v } else { mx[i] };
@@ -265,7 +355,7 @@ fn contiguous<const N: usize, V: Val>(vals: &[[u8; N]], conv: &impl Fn([u8; N]) 
         for &c in rest {
             m.push(conv(c));
         }
-        for i in 0..LANES {
+        for i in 0..L {
             m.min = if mn[i] < m.min { mn[i] } else { m.min };
             m.max = if mx[i] > m.max { mx[i] } else { m.max };
             m.nans += u64::from(nan[i]);

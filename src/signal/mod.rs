@@ -23,18 +23,22 @@ pub(crate) mod kernel;
 mod many;
 mod minmax;
 mod pyramid;
+mod simd;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_aligned;
 #[cfg(test)]
 mod tests_many;
+#[cfg(test)]
+mod tests_simd;
 
 pub use aligned::{ALIGNED_RAW_BYTES, aligned_view, aligned_view_par, aligned_window};
 pub use columns::{Column, Columns};
 pub use many::build_many;
 pub use minmax::{MAX_WIDTH, decimate, decimate_par};
 pub use pyramid::{FIRST_SHIFT, LevelInfo, MAX_SHIFT, Pyramid, STEP_SHIFT, view, view_par};
+pub use simd::{simd_level, simd_levels, simd_warning};
 
 /// Why a decimation or pyramid request was refused.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]

@@ -71,7 +71,9 @@ fn nan_bytes(kind: NumKind) -> Option<Vec<u8>> {
         NumKind::F64(e) => be(e, f64::NAN.to_le_bytes().to_vec()),
         NumKind::C64(e, _) => [be(e, f32::NAN.to_le_bytes().to_vec()), vec![0; 4]].concat(),
         NumKind::C128(_, _) => vec![0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0],
-        NumKind::DateTime(e, _) => be(e, i64::MIN.to_le_bytes().to_vec()),
+        NumKind::DateTime(e, _) | NumKind::TimeDelta(e, _) => {
+            be(e, i64::MIN.to_le_bytes().to_vec())
+        }
         _ => return None,
     })
 }
