@@ -1,8 +1,9 @@
 """Benchmark: header-only listing of 10,000 small .npy files, npyscope vs numpy (local) and vs
 curl's parallel ranged GETs against the same S3 test server (remote).
 
-usage: python3 ls_headers.py --npyscope BIN --server BIN --work DIR [--n 10000] [--only ls_local|ls_s3]
+usage: python3 ls_headers.py --npyscope BIN --server BIN --work DIR [--n 10000] [--only ls_local|ls_s3|ls_local_scaling]
 Prints detail lines, then `NAME: ours X UNIT, peer Y UNIT, ratio R` (R > 1: npyscope is better).
+ls_local_scaling runs the local scan pinned (taskset) to 1, 2, ... nproc cores over 10,000 and 100,000 files.
 """
 import argparse
 import json
@@ -65,6 +66,43 @@ def bench_local(args, store):
     print(f"ls_local detail: {args.n} files, median of {REPEAT}: npyscope {statistics.median(ours):.3f} s "
           f"(whole process, JSON to a pipe), numpy {statistics.median(peer):.3f} s (in-process, headers only)")
     print(f"ls_local: ours {ours_rate:,.0f} headers/s, peer {peer_rate:,.0f} headers/s, ratio {ours_rate / peer_rate:.2f}")
+
+
+def make_store(work, n):
+    store = os.path.join(work, f"store-{n}")
+    if not os.path.exists(os.path.join(store, ".complete")):
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "make_store.py"), str(n), store], check=True)
+        open(os.path.join(store, ".complete"), "w").close()
+    return store
+
+
+def bench_local_scaling(args):
+    """The local scan pinned to the first 1, 2, ... nproc cores (taskset), 10,000 and 100,000 files;
+    numpy (one thread whatever the cores) in the same run as the peer."""
+    cores = len(os.sched_getaffinity(0))
+    for n in (10_000, 100_000):
+        store = make_store(args.work, n)
+        cmd = [args.npyscope, "ls", "--recursive", "--json", store]
+        timed(cmd)  # warm the page cache
+        rates = {}
+        for k in range(1, cores + 1):
+            pinned = ["taskset", "-c", f"0-{k - 1}"] + cmd
+            runs = []
+            for _ in range(REPEAT):
+                elapsed, out = timed(pinned)
+                assert out.stdout.count(b"\n") == n
+                runs.append(elapsed)
+            rates[k] = n / statistics.median(runs)
+            print(f"ls_local_scaling detail: {n} files, {k} core{'s' if k > 1 else ''}: "
+                  f"{rates[k]:,.0f} headers/s, speedup {rates[k] / rates[1]:.2f}x vs 1 core")
+        peer = []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            assert numpy_scan(store) == n
+            peer.append(time.perf_counter() - start)
+        peer_rate = n / statistics.median(peer)
+        print(f"ls_local_scaling_{n}: ours {rates[cores]:,.0f} headers/s on {cores} cores, "
+              f"peer {peer_rate:,.0f} headers/s, ratio {rates[cores] / peer_rate:.2f}")
 
 
 def bench_s3(args, store):
@@ -153,10 +191,10 @@ def main():
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--only")
     args = parser.parse_args()
-    store = os.path.join(args.work, f"store-{args.n}")
-    if not os.path.exists(os.path.join(store, ".complete")):
-        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "make_store.py"), str(args.n), store], check=True)
-        open(os.path.join(store, ".complete"), "w").close()
+    if args.only == "ls_local_scaling":
+        bench_local_scaling(args)
+        return
+    store = make_store(args.work, args.n)
     if args.only in (None, "ls_local"):
         bench_local(args, store)
     if args.only in (None, "ls_s3"):

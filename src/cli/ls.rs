@@ -23,6 +23,20 @@ pub async fn run(
     let _retries = super::retries::print_retries(&store);
     let prefix = target.path.as_str();
     let started = Instant::now();
+    if recursive && json && store.single_object(prefix).await?.is_none() {
+        // A local tree: every line is formatted on the thread that read its file.
+        if let Some(lines) = store.scan_local(prefix, json_line).await {
+            let lines = lines?;
+            if lines.is_empty() && !prefix.is_empty() {
+                store.ensure_prefix_exists(prefix).await?;
+            }
+            write_chunks(&lines, out)?;
+            if stats {
+                print_stats(&store, lines.len(), started);
+            }
+            return Ok(());
+        }
+    }
     let (folders, mut stream) = if let Some(single) = store.single_object(prefix).await? {
         // `ls STORE:path/to/file.npy` lists that file, like `ls` does.
         let one = futures::stream::iter([Ok(single)]);
@@ -59,16 +73,50 @@ pub async fn run(
         print_table(prefix, &folders, &entries, out)?;
     }
     if stats {
-        let s = store.stats();
-        eprintln!(
-            "{count} objects in {:.3} s: {} reads, {} read, at most {} in flight",
-            started.elapsed().as_secs_f64(),
-            s.requests(),
-            format::bytes(s.bytes()),
-            s.peak_in_flight()
-        );
+        print_stats(&store, count, started);
     }
     Ok(())
+}
+
+/// The `--stats` line on stderr: objects, reads, bytes read and the most reads at once.
+fn print_stats(store: &store::Store, count: usize, started: Instant) {
+    let s = store.stats();
+    eprintln!(
+        "{count} objects in {:.3} s: {} reads, {} read, at most {} in flight",
+        started.elapsed().as_secs_f64(),
+        s.requests(),
+        format::bytes(s.bytes()),
+        s.peak_in_flight()
+    );
+}
+
+/// One `--json` line of `entry`, newline included. Serializing a record of plain fields into
+/// a `Vec` cannot fail; should it, the line says so rather than going missing.
+fn json_line(entry: Entry) -> Vec<u8> {
+    let mut line = Vec::with_capacity(512);
+    if let Err(err) = serde_json::to_writer(&mut line, &entry.record()) {
+        line.clear();
+        let fallback = serde_json::json!({ "path": entry.object.path, "error": err.to_string() });
+        line = fallback.to_string().into_bytes();
+    }
+    line.push(b'\n');
+    line
+}
+
+/// Lines gathered into chunks of about this many bytes before each write.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Writes `lines` in order, a large chunk per write.
+fn write_chunks(lines: &[Vec<u8>], out: &mut dyn Write) -> std::io::Result<()> {
+    let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
+    for line in lines {
+        chunk.extend_from_slice(line);
+        if chunk.len() >= CHUNK_BYTES {
+            out.write_all(&chunk)?;
+            chunk.clear();
+        }
+    }
+    out.write_all(&chunk)
 }
 
 /// The path of `object` relative to the listed prefix, as `ls` shows names.

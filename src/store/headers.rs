@@ -364,29 +364,18 @@ impl Store {
 impl Store {
     /// Every listed object below `prefix` with its header, in path order: the walk and the
     /// header reads of [`entries`] in one. On a local store both happen in one parallel pass
-    /// over the folders. A listing error ends the stream with that error.
+    /// over the folders ([`scan_local`](Self::scan_local)). A listing error ends the stream
+    /// with that error.
     pub fn scan(self: &Arc<Self>, prefix: &str) -> BoxStream<'static, Result<Entry, StoreError>> {
         match &self.source {
-            Source::Local { root } => {
-                let dir = self.file(root, prefix);
-                let relative = prefix.trim_matches('/').to_string();
+            Source::Local { .. } => {
                 let store = Arc::clone(self);
+                let prefix = prefix.to_string();
                 futures::stream::once(async move {
-                    let dir = dir?;
-                    let context = Arc::clone(&store.context);
-                    let shown = relative.clone();
-                    tokio::task::spawn_blocking(move || {
-                        let hash = store.spec().layout.hash_prefix.clone();
-                        local::walk_map(&dir, &relative, &hash, &|file, info| {
-                            let (format, meta) =
-                                local_header(&store.context, &store.stats, file, &info);
-                            Entry::read(store.spec(), info, format, meta)
-                        })
-                    })
-                    .await
-                    .map_err(std::io::Error::other)
-                    .and_then(|r| r)
-                    .map_err(|err| context.io_error("list", &shown, err))
+                    match store.scan_local(&prefix, |entry| entry).await {
+                        Some(scanned) => scanned,
+                        None => Ok(Vec::new()),
+                    }
                 })
                 .map_ok(|entries| futures::stream::iter(entries.into_iter().map(Ok)))
                 .try_flatten()
@@ -394,6 +383,44 @@ impl Store {
             }
             Source::Remote { .. } => entries(Arc::clone(self), self.walk_stream(prefix)).boxed(),
         }
+    }
+
+    /// On a local store, every listed object below `prefix` turned into a `T` by `map`, in
+    /// path order: walk, open, read, parse and `map` (e.g. formatting the output row) all run
+    /// on rayon's threads, each file on the thread that found it, so nothing between the
+    /// folders and the result is single-threaded. `None` for a remote store (use
+    /// [`scan`](Self::scan)). The folder of `prefix` itself must be readable; a file that
+    /// cannot be read is an entry with its error.
+    pub async fn scan_local<T, F>(
+        self: &Arc<Self>,
+        prefix: &str,
+        map: F,
+    ) -> Option<Result<Vec<T>, StoreError>>
+    where
+        T: Send + 'static,
+        F: Fn(Entry) -> T + Send + Sync + 'static,
+    {
+        let Source::Local { root } = &self.source else {
+            return None;
+        };
+        let dir = match self.file(root, prefix) {
+            Ok(dir) => dir,
+            Err(err) => return Some(Err(err)),
+        };
+        let relative = prefix.trim_matches('/').to_string();
+        let store = Arc::clone(self);
+        let scanned = tokio::task::spawn_blocking(move || {
+            let hash = store.spec().layout.hash_prefix.clone();
+            local::walk_map(&dir, &relative, &hash, &|file, info| {
+                let (format, meta) = local_header(&store.context, &store.stats, file, &info);
+                map(Entry::read(store.spec(), info, format, meta))
+            })
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+        .map_err(|err| self.context.io_error("list", prefix.trim_matches('/'), err));
+        Some(scanned)
     }
 }
 

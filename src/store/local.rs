@@ -133,12 +133,16 @@ pub(crate) fn walk_map<T: Send>(
     let mut items = found
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    items.sort_by(|a: &(String, T), b| a.0.cmp(&b.0));
+    // Paths are unique (each is one name in one folder), so an unstable sort gives one order.
+    items.par_sort_unstable_by(|a: &(String, T), b| a.0.cmp(&b.0));
     Ok(items.into_iter().map(|(_, item)| item).collect())
 }
 
 /// Deeper than this, a folder tree is surely a link loop or an accident.
 const MAX_DEPTH: usize = 64;
+
+/// A folder with more listed files than this has them stat'ed and mapped in parallel.
+const PARALLEL_FILES: usize = 16;
 
 struct Walker<'a, T> {
     hash_prefix: &'a str,
@@ -170,7 +174,8 @@ impl<T: Send> Walker<'_, T> {
             let Ok(mut file_type) = item.file_type() else {
                 continue;
             };
-            if file_type.is_symlink() {
+            let link = file_type.is_symlink();
+            if link {
                 match fs::metadata(item.path()) {
                     Ok(target) if target.is_dir() && !self.first_visit(&item.path()) => continue,
                     Ok(target) => file_type = target.file_type(),
@@ -181,28 +186,27 @@ impl<T: Send> Walker<'_, T> {
             if file_type.is_dir() {
                 subfolders.push((item.path(), relative));
             } else if is_listed(&relative, self.hash_prefix) {
-                // `DirEntry::metadata` stats relative to the open folder (fstatat), and follows
-                // links only when asked: use the path for links.
-                let meta = if item.file_type().is_ok_and(|t| t.is_symlink()) {
-                    fs::metadata(item.path())
-                } else {
-                    item.metadata()
-                };
-                match meta {
-                    Ok(meta) => {
-                        let info = object_info(relative.clone(), &meta);
-                        files.push((relative, (self.map)(&item.path(), info)));
-                    }
-                    Err(err) => tracing::warn!("skipping {}: {err}", item.path().display()),
-                }
+                files.push((item, relative, link));
             }
         }
-        if !files.is_empty() {
-            let mut found = self
+        // A folder of many files (a flat store, `_hash` buckets) is read on all threads too.
+        let found: Vec<(String, T)> = if files.len() > PARALLEL_FILES {
+            files
+                .into_par_iter()
+                .filter_map(|(item, relative, link)| self.file(&item, relative, link))
+                .collect()
+        } else {
+            files
+                .into_iter()
+                .filter_map(|(item, relative, link)| self.file(&item, relative, link))
+                .collect()
+        };
+        if !found.is_empty() {
+            let mut all = self
                 .found
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            found.extend(files);
+            all.extend(found);
         }
         if depth >= MAX_DEPTH {
             tracing::warn!(
@@ -217,6 +221,28 @@ impl<T: Send> Walker<'_, T> {
                 Ok(entries) => self.visit(path, entries, relative, depth + 1),
                 Err(err) => tracing::warn!("skipping {}: {err}", path.display()),
             });
+    }
+
+    /// Stats one listed file and maps it; `None` (with a warning) when it cannot be stat'ed.
+    fn file(&self, item: &fs::DirEntry, relative: String, link: bool) -> Option<(String, T)> {
+        // `DirEntry::metadata` stats relative to the open folder (fstatat), and follows
+        // links only when asked: use the path for links.
+        let meta = if link {
+            fs::metadata(item.path())
+        } else {
+            item.metadata()
+        };
+        match meta {
+            Ok(meta) => {
+                let info = object_info(relative.clone(), &meta);
+                let mapped = (self.map)(&item.path(), info);
+                Some((relative, mapped))
+            }
+            Err(err) => {
+                tracing::warn!("skipping {}: {err}", item.path().display());
+                None
+            }
+        }
     }
 
     /// `true` the first time a linked folder is reached, so link loops end.

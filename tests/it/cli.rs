@@ -458,3 +458,99 @@ fn install_desktop_writes_only_under_the_data_folder_and_uninstall_removes_it() 
     let out = desktop(&["--uninstall-desktop"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A version 1.0 `.npy` file of `n` zero float32 values, as numpy writes it.
+fn small_npy(n: usize) -> Vec<u8> {
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n},), }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(
+        &u16::try_from(header.len())
+            .expect("short header")
+            .to_le_bytes(),
+    );
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.resize(bytes.len() + 4 * n, 0);
+    bytes
+}
+
+#[test]
+fn ls_recursive_gives_the_same_rows_in_path_order_on_one_thread_or_many() {
+    let project = common::project_dir();
+    let store = tempfile::tempdir().expect("a folder");
+    let mut expected = Vec::new();
+    // Many folders, a few levels deep, names whose path order differs from a folder-by-folder
+    // walk (`a-1` < `a.npy` < `a/` as strings), one folder with enough files to be read in
+    // parallel, hidden files and folders that are left out, and broken files among the good.
+    for subject in 0..12 {
+        for session in 0..(1 + subject % 4) {
+            let folder = format!("_schema/ephys/rec/subject_id={subject}/session={session}");
+            std::fs::create_dir_all(store.path().join(&folder)).expect("folders");
+            for attr in ["a", "a-1", "b"] {
+                let path = format!("{folder}/{attr}.npy");
+                std::fs::write(store.path().join(&path), small_npy(subject + session + 1))
+                    .expect("write");
+                expected.push(path);
+            }
+        }
+        let beside = format!("_schema/ephys/rec/subject_id={subject}-x.npy");
+        std::fs::write(store.path().join(&beside), small_npy(subject)).expect("write");
+        expected.push(beside);
+    }
+    std::fs::create_dir_all(store.path().join("flat")).expect("folder");
+    for i in 0..40 {
+        let path = format!("flat/f{i}.npy");
+        std::fs::write(store.path().join(&path), small_npy(i + 1)).expect("write");
+        expected.push(path);
+    }
+    let corrupt = "flat/corrupt.npy";
+    std::fs::write(store.path().join(corrupt), b"not an npy file at all").expect("write");
+    expected.push(corrupt.to_string());
+    let truncated = "_schema/ephys/rec/subject_id=3/session=1/truncated.npy";
+    let mut cut = small_npy(1000);
+    cut.truncate(cut.len() - 10);
+    std::fs::write(store.path().join(truncated), cut).expect("write");
+    expected.push(truncated.to_string());
+    std::fs::create_dir_all(store.path().join(".hidden")).expect("folder");
+    std::fs::write(store.path().join(".hidden/h.npy"), small_npy(2)).expect("write");
+    std::fs::write(store.path().join("flat/.h.npy"), small_npy(2)).expect("write");
+    std::fs::write(store.path().join("flat/notes.txt"), b"not listed").expect("write");
+    expected.sort();
+
+    let listing = |threads: &str| {
+        let mut cmd = npyscope(
+            project.path(),
+            &["ls", "-r", "--json", store.path().to_str().expect("utf-8")],
+        );
+        cmd.env("RAYON_NUM_THREADS", threads);
+        let out = run(cmd);
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
+    let one = listing("1");
+    let many = listing("8");
+    assert_eq!(stdout(&one), stdout(&many), "1 thread vs 8 threads");
+    let records = json_lines(&many);
+    let paths: Vec<&str> = records
+        .iter()
+        .map(|r| r["path"].as_str().expect("a path"))
+        .collect();
+    assert_eq!(paths, expected);
+    for record in &records {
+        assert_fields(record);
+        let path = record["path"].as_str().expect("a path");
+        if path == corrupt || path == truncated {
+            let error = record["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{record}"));
+            assert!(error.contains(path), "{record}");
+            assert!(record["shape"].is_null(), "{record}");
+        } else {
+            assert!(record["error"].is_null(), "{record}");
+            assert_eq!(record["dtype"], "<f4", "{record}");
+        }
+    }
+}
