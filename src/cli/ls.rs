@@ -23,7 +23,8 @@ pub async fn run(
     let _retries = super::retries::print_retries(&store);
     let prefix = target.path.as_str();
     let started = Instant::now();
-    if recursive && json && store.single_object(prefix).await?.is_none() {
+    let single = store.single_object(prefix).await?;
+    if recursive && json && single.is_none() {
         // A local tree: every line is formatted on the thread that read its file.
         if let Some(lines) = store.scan_local(prefix, json_line).await {
             let lines = lines?;
@@ -37,7 +38,7 @@ pub async fn run(
             return Ok(());
         }
     }
-    let (folders, mut stream) = if let Some(single) = store.single_object(prefix).await? {
+    let (folders, mut stream) = if let Some(single) = single {
         // `ls STORE:path/to/file.npy` lists that file, like `ls` does.
         let one = futures::stream::iter([Ok(single)]);
         (Vec::new(), store::entries(store.clone(), one).boxed())
