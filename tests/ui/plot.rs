@@ -363,7 +363,7 @@ impl HeatUploads {
     }
 }
 
-/// Steps until the heatmap is uploaded and then stays (no upload for 20 frames: the view is
+/// Steps until the heatmap is uploaded and then stays (no upload for 20 frames and 1.5 s: the view is
 /// still and nothing is recomputed); returns the last image uploaded and how many were.
 fn settled_heatmap(
     harness: &mut Harness<'_, App>,
@@ -373,7 +373,10 @@ fn settled_heatmap(
     let mut last = None;
     let mut count = 0;
     let mut quiet = 0;
-    while last.is_none() || quiet < 20 {
+    let mut since = std::time::Instant::now();
+    // Still means 20 frames and a second and a half without an upload (a busy machine computes
+    // a heatmap slowly).
+    while last.is_none() || quiet < 20 || since.elapsed() < std::time::Duration::from_millis(1500) {
         harness.step();
         let new = uploads.take();
         if new.is_empty() {
@@ -382,6 +385,7 @@ fn settled_heatmap(
             count += new.len();
             last = new.last().cloned();
             quiet = 0;
+            since = std::time::Instant::now();
         }
         assert!(started.elapsed() < TIMEOUT, "the heatmap did not settle");
         std::thread::sleep(std::time::Duration::from_millis(5));
