@@ -118,9 +118,19 @@ fn wait(
     what: &str,
     done: impl Fn(&Harness<'_, App>) -> bool,
 ) -> anyhow::Result<()> {
+    wait_for(h, what, SETUP_TIMEOUT, done)
+}
+
+/// Steps until `done` holds, for at most `timeout`.
+fn wait_for(
+    h: &mut Harness<'_, App>,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&Harness<'_, App>) -> bool,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     while !done(h) {
-        if started.elapsed() > SETUP_TIMEOUT {
+        if started.elapsed() > timeout {
             bail!("timed out waiting for {what}");
         }
         h.step();
@@ -226,7 +236,7 @@ fn plot(file: &Path, channels: Option<&str>) -> anyhow::Result<()> {
     })?;
     h.get_by_label("Memory-map").click();
     // A click in the very first frames can miss (layout still settling): ask again if so.
-    if wait(&mut h, "the map", |h| {
+    if wait_for(&mut h, "the map", Duration::from_secs(10), |h| {
         h.query_all_by_label_contains("Memory-mapped")
             .next()
             .is_some()
