@@ -35,8 +35,9 @@ use npyscope::ui::{App, AppOptions};
 const LISTING_FILES: usize = 100_000;
 /// Frames timed per scenario.
 const FRAMES: usize = 300;
-/// How long set-up (listing, headers) may take.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long set-up (listing, headers) may take (long: a shared, busy machine reads 100,000
+/// headers slowly).
+const SETUP_TIMEOUT: Duration = Duration::from_secs(600);
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -117,9 +118,19 @@ fn wait(
     what: &str,
     done: impl Fn(&Harness<'_, App>) -> bool,
 ) -> anyhow::Result<()> {
+    wait_for(h, what, SETUP_TIMEOUT, done)
+}
+
+/// Steps until `done` holds, for at most `timeout`.
+fn wait_for(
+    h: &mut Harness<'_, App>,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&Harness<'_, App>) -> bool,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     while !done(h) {
-        if started.elapsed() > SETUP_TIMEOUT {
+        if started.elapsed() > timeout {
             bail!("timed out waiting for {what}");
         }
         h.step();
@@ -166,10 +177,13 @@ fn listing(dir: &Path) -> anyhow::Result<()> {
     wait(&mut h, "the listing", |h| {
         h.query_all_by_label_contains(&total).next().is_some()
     })?;
-    // While the 100,000 headers stream in: rows update in place.
+    // While the 100,000 headers stream in: rows update in place (a bounded number per frame, so
+    // the frames go on until the last header is applied and no row in view shows "…").
     let mut streaming = Vec::new();
     let started = Instant::now();
-    while h.query_all_by_label("No jobs running").next().is_none() {
+    while h.query_all_by_label("No jobs running").next().is_none()
+        || h.query_all_by_label("\u{2026}").next().is_some()
+    {
         if started.elapsed() > SETUP_TIMEOUT {
             bail!("timed out waiting for the headers");
         }
@@ -222,7 +236,7 @@ fn plot(file: &Path, channels: Option<&str>) -> anyhow::Result<()> {
     })?;
     h.get_by_label("Memory-map").click();
     // A click in the very first frames can miss (layout still settling): ask again if so.
-    if wait(&mut h, "the map", |h| {
+    if wait_for(&mut h, "the map", Duration::from_secs(10), |h| {
         h.query_all_by_label_contains("Memory-mapped")
             .next()
             .is_some()

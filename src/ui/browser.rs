@@ -25,6 +25,11 @@ use crate::store::{Entry, Level, ObjectInfo, Store};
 pub(crate) const LAZY_HEADERS_ABOVE: usize = 500;
 /// Rows above and below the view whose headers are read ahead.
 const READ_AHEAD_ROWS: usize = 40;
+/// Time one frame may spend applying arrived headers to the rows (the rest wait for the next
+/// frames), so a level of 100,000 arrays streams in without a long frame.
+const HEADERS_FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(3);
+/// Headers applied between two looks at the clock.
+const HEADERS_PER_CHECK: usize = 256;
 
 /// One row of the files table (rebuilt only when the listing, filter or sort change).
 #[derive(Clone, Debug)]
@@ -76,6 +81,8 @@ pub(crate) struct BrowserRoom {
     /// Entries of the current level's header job as they arrive (a new buffer per level, so
     /// a late job of a level the user left fills a buffer nobody reads).
     headers_sink: Arc<Mutex<Vec<Entry>>>,
+    /// Headers taken from the sink but not yet applied (over a frame's budget).
+    headers_backlog: std::collections::VecDeque<Entry>,
     /// The listing of the level shown, once read.
     pub level: Option<Level>,
     /// Headers read so far, by path.
@@ -131,6 +138,7 @@ impl Default for BrowserRoom {
             header_queue: None,
             visible_rows: 0..0,
             headers_sink: Arc::default(),
+            headers_backlog: std::collections::VecDeque::new(),
             level: None,
             entries: HashMap::new(),
             listing_error: None,
@@ -174,6 +182,7 @@ impl BrowserRoom {
         self.headers_job = None;
         self.header_queue = None;
         self.headers_sink = Arc::default();
+        self.headers_backlog.clear();
         self.rows.clear();
         self.rows_dirty = true;
         let prefix = self.prefix.clone();
@@ -236,6 +245,10 @@ impl BrowserRoom {
             );
             let sink: Arc<Mutex<Vec<Entry>>> = Arc::default();
             self.headers_sink = Arc::clone(&sink);
+            self.headers_backlog.clear();
+            // Room for every header at once: no rehash of a big map in the middle of a frame.
+            self.entries
+                .reserve(total.saturating_sub(self.entries.len()));
             let queue = HeaderQueue::new(objects, read_all);
             self.header_queue = Some(Arc::clone(&queue));
             let job = cx.jobs().spawn(label, move |progress, cancel| async move {
@@ -324,21 +337,10 @@ impl BrowserRoom {
         self.want_visible_headers();
         // Headers are shown as they arrive, not when the whole level is read.
         let finished = take_done(&mut self.headers_job);
-        let arrived = match self.headers_sink.lock() {
-            Ok(mut sink) => std::mem::take(&mut *sink),
-            Err(_) => Vec::new(),
-        };
-        if !arrived.is_empty() {
-            for entry in &arrived {
-                if let Some(&at) = self.row_index.get(&entry.object.path)
-                    && let Some(row) = self.rows.get_mut(at)
-                {
-                    (row.shape, row.shape_text, row.dtype_text) = header_texts(Some(entry));
-                }
-            }
-            for entry in arrived {
-                self.entries.insert(entry.object.path.clone(), entry);
-            }
+        if let Ok(mut sink) = self.headers_sink.lock() {
+            self.headers_backlog.extend(sink.drain(..));
+        }
+        if self.apply_headers() > 0 {
             // Rows are shown in place as headers arrive; the order and the filter need them
             // only when they depend on headers (then at most a few times a second).
             if self.rows_depend_on_headers(dj) {
@@ -347,8 +349,8 @@ impl BrowserRoom {
         }
         self.preview_opened_array(cx);
         let settle = std::time::Duration::from_millis(300);
-        if self.headers_changed_rows && (finished.is_some() || self.rows_built.elapsed() >= settle)
-        {
+        let all_applied = self.headers_job.is_none() && self.headers_backlog.is_empty();
+        if self.headers_changed_rows && (all_applied || self.rows_built.elapsed() >= settle) {
             self.headers_changed_rows = false;
             self.rows_dirty = true;
         }
@@ -363,6 +365,31 @@ impl BrowserRoom {
                 Err(err) => cx.error(format!("counting cached arrays: {err}")),
             }
         }
+    }
+
+    /// Applies arrived headers to their rows and the entries, oldest first, for at most
+    /// [`HEADERS_FRAME_BUDGET`] (the rest stay for the next frames); returns how many.
+    fn apply_headers(&mut self) -> usize {
+        let started = std::time::Instant::now();
+        let mut applied = 0;
+        while let Some(entry) = self.headers_backlog.pop_front() {
+            if let Some(&at) = self.row_index.get(&entry.object.path)
+                && let Some(row) = self.rows.get_mut(at)
+            {
+                (row.shape, row.shape_text, row.dtype_text) = header_texts(Some(&entry));
+            }
+            self.entries.insert(entry.object.path.clone(), entry);
+            applied += 1;
+            if applied % HEADERS_PER_CHECK == 0 && started.elapsed() >= HEADERS_FRAME_BUDGET {
+                break;
+            }
+        }
+        applied
+    }
+
+    /// Whether arrived headers wait to be applied (the window repaints until they are).
+    pub(crate) fn headers_waiting(&self) -> bool {
+        !self.headers_backlog.is_empty()
     }
 
     /// Rebuilds the rows once the filter text, the listing, the headers or the sort changed

@@ -124,6 +124,10 @@ impl BrowserRoom {
     /// double click anywhere on a row opens a folder or previews an array. Records which rows were drawn (their headers are read
     /// first).
     pub(crate) fn table_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        if self.headers_waiting() {
+            // Headers over the last frame's budget are applied in the next.
+            ui.ctx().request_repaint();
+        }
         let available = ui.available_height();
         let sort = self.sort;
         let mut visible = 0..0;

@@ -661,3 +661,82 @@ fn a_store_path_argument_opens_the_configured_store_on_the_array() {
         "the other stores are listed"
     );
 }
+
+#[test]
+fn a_listing_whose_headers_stream_in_ends_with_every_row_filled_in() {
+    use npyscope::npy::{ByteOrder, DType, ScalarKind, ScalarType, encode_header};
+    // Enough arrays that their headers arrive over many frames; array i is (i + 1, 3) float32, so
+    // every row's shape is its own.
+    const FILES: usize = 1500;
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let dtype = DType::Scalar(ScalarType {
+        order: ByteOrder::Little,
+        kind: ScalarKind::Float(4),
+    });
+    for i in 0..FILES {
+        let shape = [i as u64 + 1, 3];
+        let mut bytes = encode_header(&dtype, false, &shape);
+        bytes.resize(bytes.len() + (shape[0] * shape[1] * 4) as usize, 0);
+        std::fs::write(folder.path().join(format!("trial_{i:04}.npy")), bytes).expect("an array");
+    }
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let mut options = options(work.path());
+    options.open = Some(folder.path().to_path_buf());
+    let mut harness = app(options);
+    let harness = &mut harness;
+    step_until(harness, "the listing and every header", |h| {
+        has_label_containing(h, &format!("{FILES} arrays"))
+            && has_label(h, "trial_0000.npy")
+            && has_label(h, "No jobs running")
+            && !has_label(h, "\u{2026}")
+    });
+    // Scroll down the whole table: every row shows its own shape and the dtype.
+    let first = harness.get_by_label("trial_0000.npy").rect();
+    harness.hover_at(egui::pos2(first.center().x, first.center().y + 100.0));
+    harness.step();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..3000 {
+        let names: Vec<(usize, f32)> = harness
+            .query_all_by_label_contains("trial_")
+            .filter_map(|n| {
+                let text = text_of(&n)?;
+                let i = text
+                    .strip_prefix("trial_")?
+                    .strip_suffix(".npy")?
+                    .parse()
+                    .ok()?;
+                Some((i, n.rect().center().y))
+            })
+            .collect();
+        for (i, y) in names {
+            if seen.contains(&i) {
+                continue;
+            }
+            let on_row = |text: &str| {
+                harness
+                    .query_all_by_label(text)
+                    .any(|n| (n.rect().center().y - y).abs() < 2.0)
+            };
+            let shape = format!("({}, 3)", i + 1);
+            assert!(on_row(&shape), "row trial_{i:04}.npy shows {shape}");
+            assert!(on_row("float32"), "row trial_{i:04}.npy shows float32");
+            seen.insert(i);
+        }
+        if seen.len() == FILES {
+            break;
+        }
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: egui::vec2(0.0, -3.0),
+            modifiers: egui::Modifiers::NONE,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+        });
+        harness.step();
+    }
+    assert_eq!(seen.len(), FILES, "every row was scrolled past");
+    assert!(
+        !has_label(harness, "\u{2026}"),
+        "no row waits for its header"
+    );
+}

@@ -305,3 +305,204 @@ fn hovering_stacked_traces_reads_out_channel_row_and_value() {
         );
     }
 }
+
+/// Channels of the heatmap recording (more than the plot has pixel rows for traces).
+const HEAT_CHANNELS: usize = 400;
+/// Rows of the heatmap recording; the step in its values is halfway.
+const HEAT_ROWS: u64 = 4000;
+
+/// A (4000, 400) float32 recording in `dir`: channel c holds 0 in rows before 2000 and c + 1 from
+/// row 2000 on, so the heatmap is dark on the left and, on the right, brighter for later channels.
+fn write_step_recording(dir: &std::path::Path) -> std::path::PathBuf {
+    use npyscope::npy::{ByteOrder, DType, ScalarKind, ScalarType, encode_header};
+    let dtype = DType::Scalar(ScalarType {
+        order: ByteOrder::Little,
+        kind: ScalarKind::Float(4),
+    });
+    let mut bytes = encode_header(&dtype, false, &[HEAT_ROWS, HEAT_CHANNELS as u64]);
+    for row in 0..HEAT_ROWS {
+        for c in 0..HEAT_CHANNELS {
+            let v = if row < HEAT_ROWS / 2 {
+                0.0
+            } else {
+                c as f32 + 1.0
+            };
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let path = dir.join("step_recording.npy");
+    std::fs::write(&path, bytes).expect("the recording");
+    path
+}
+
+/// A test renderer that keeps the heatmap images the app uploads (the only textures one pixel row
+/// per channel) and drops every other texture change.
+#[derive(Clone, Default)]
+struct HeatUploads(std::sync::Arc<std::sync::Mutex<Vec<std::sync::Arc<egui::ColorImage>>>>);
+
+impl egui_kittest::TestRenderer for HeatUploads {
+    fn handle_delta(&mut self, delta: &mut egui::TexturesDelta) {
+        let mut kept = self.0.lock().expect("the uploads");
+        for (_, sets) in std::mem::take(&mut delta.set) {
+            for set in sets {
+                let egui::ImageData::Color(image) = set.image;
+                let nearest = set.options.magnification == egui::TextureFilter::Nearest;
+                if set.pos.is_none() && nearest && image.size[1] == HEAT_CHANNELS {
+                    kept.push(image);
+                }
+            }
+        }
+        delta.free.clear();
+    }
+}
+
+impl HeatUploads {
+    /// The images uploaded since the last call.
+    fn take(&self) -> Vec<std::sync::Arc<egui::ColorImage>> {
+        std::mem::take(&mut *self.0.lock().expect("the uploads"))
+    }
+}
+
+/// Steps until the heatmap is uploaded and then stays (no upload for 20 frames and 1.5 s: the view is
+/// still and nothing is recomputed); returns the last image uploaded and how many were.
+fn settled_heatmap(
+    harness: &mut Harness<'_, App>,
+    uploads: &HeatUploads,
+) -> (std::sync::Arc<egui::ColorImage>, usize) {
+    let started = std::time::Instant::now();
+    let mut last = None;
+    let mut count = 0;
+    let mut quiet = 0;
+    let mut since = std::time::Instant::now();
+    // Still means 20 frames and a second and a half without an upload (a busy machine computes
+    // a heatmap slowly).
+    while last.is_none() || quiet < 20 || since.elapsed() < std::time::Duration::from_millis(1500) {
+        harness.step();
+        let new = uploads.take();
+        if new.is_empty() {
+            quiet += 1;
+        } else {
+            count += new.len();
+            last = new.last().cloned();
+            quiet = 0;
+            since = std::time::Instant::now();
+        }
+        assert!(started.elapsed() < TIMEOUT, "the heatmap did not settle");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    (last.expect("a heatmap"), count)
+}
+
+/// Lightness of the heatmap pixel (sum of its channels; Viridis grows lighter from low to high).
+fn lightness(image: &egui::ColorImage, x: usize, y: usize) -> u32 {
+    let p = image.pixels[y * image.size[0] + x];
+    u32::from(p.r()) + u32::from(p.g()) + u32::from(p.b())
+}
+
+/// The fraction of the image's width where its top row (the last channel) turns from dark to
+/// light: where the recording's rows reach 2000.
+fn step_at(image: &egui::ColorImage) -> f64 {
+    let dark = lightness(image, 0, 0).min(lightness(image, image.size[0] - 1, 0));
+    let first_light = (0..image.size[0])
+        .find(|&x| lightness(image, x, 0) > dark + 50)
+        .expect("a light part");
+    first_light as f64 / image.size[0] as f64
+}
+
+/// Every column is dark before `step` and, from there on, ordered by channel (lighter rows are
+/// later channels, the last on top).
+fn assert_heatmap_shows_the_step(image: &egui::ColorImage, step: f64) {
+    let [width, height] = image.size;
+    assert_eq!(height, HEAT_CHANNELS);
+    let before = ((step * width as f64) as usize).saturating_sub(2);
+    let after = ((step * width as f64) as usize + 2).min(width - 1);
+    for x in [0, before / 2, before] {
+        let first = lightness(image, x, 0);
+        assert!(
+            (0..height).all(|y| lightness(image, x, y) == first),
+            "column {x} of {width} is one colour (all channels 0 there)"
+        );
+    }
+    for x in [after, (after + width) / 2, width - 1] {
+        // Channels 10, 200 and 390 (inside the 1..99 percentile range): lighter for later ones.
+        let at = |c: usize| lightness(image, x, height - 1 - c);
+        assert!(
+            at(390) > at(200) && at(200) > at(10),
+            "column {x} of {width}: {} {} {}",
+            at(10),
+            at(200),
+            at(390)
+        );
+    }
+}
+
+/// The rows in view, from the statistics' header `Statistics of rows A..B`.
+fn stats_rows(harness: &Harness<'_, App>) -> Option<(f64, f64)> {
+    let text = harness
+        .query_all_by_label_contains("Statistics of rows ")
+        .find_map(|n| text_of(&n))?;
+    let range = text.strip_prefix("Statistics of rows ")?;
+    let range = range.split(' ').next()?;
+    let (a, b) = range.split_once("..")?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+#[test]
+fn a_heatmap_of_many_channels_shows_their_data_after_zooming_and_when_still() {
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let file = write_step_recording(work.path());
+    let mut options = options(work.path());
+    options.open = Some(file);
+    let uploads = HeatUploads::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .renderer(uploads.clone())
+        .build_eframe(move |cc| App::new(cc, options));
+    let harness = &mut harness;
+    // The array opened is previewed: all of its 4,000 rows.
+    step_until(harness, "the preview", |h| {
+        has_label(h, "Preview rows 0-4,000 of 4,000") && has_label(h, "No jobs running")
+    });
+    set_text_box(harness, "Channels", &format!("0-{}", HEAT_CHANNELS - 1));
+    step_until(harness, "the heatmap and the channels' overview", |h| {
+        has_label_containing(h, &format!("Heatmap: {HEAT_CHANNELS} channels"))
+            && has_label(h, "No jobs running")
+    });
+    // The whole recording is in view: the step is halfway across.
+    let (image, _) = settled_heatmap(harness, &uploads);
+    let step = step_at(&image);
+    assert!((step - 0.5).abs() < 0.02, "step at {step} of the width");
+    assert_heatmap_shows_the_step(&image, step);
+    // Still: the same image stays, nothing is uploaded again.
+    for _ in 0..10 {
+        harness.step();
+        assert!(uploads.take().is_empty(), "a still view uploads nothing");
+    }
+
+    // Zoom in (twice as close) around a point left of the middle and let the view rest.
+    let top = harness.get_by_label("Save PNG").rect().bottom();
+    let left = harness.get_by_label("Export .npy").rect().left();
+    let at = egui::pos2(left + 150.0, top + 200.0);
+    harness.hover_at(at);
+    harness.step();
+    harness.event(egui::Event::Zoom(2.0));
+    let (mut zoomed, count) = settled_heatmap(harness, &uploads);
+    assert!(count >= 1, "the zoom drew a new image");
+    step_until(harness, "the statistics of the rows in view", |h| {
+        stats_rows(h).is_some_and(|(a, b)| a > 0.0 || b < HEAT_ROWS as f64)
+            && !has_label_containing(h, "updating")
+    });
+    if let Some(last) = uploads.take().last() {
+        zoomed = last.clone();
+    }
+    // The image covers exactly the rows in view: the step sits where row 2000 is among them.
+    let (a, b) = stats_rows(harness).expect("the rows in view");
+    let expected = (HEAT_ROWS as f64 / 2.0 - a) / (b - a);
+    let moved = step_at(&zoomed);
+    assert!(
+        (moved - expected).abs() < 0.02 && (moved - step).abs() > 0.05,
+        "step at {moved} of the width after zooming to rows {a}..{b} (expected {expected})"
+    );
+    assert_heatmap_shows_the_step(&zoomed, moved);
+    harness.check_accessibility();
+}

@@ -4,6 +4,7 @@
 pub(crate) mod data;
 mod envelope;
 pub(crate) mod export;
+mod heat;
 pub(crate) mod image;
 mod panel;
 mod readout;

@@ -6,12 +6,13 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use egui_plot::{GridInput, GridMark, HoverPosition, Plot, PlotBounds, PlotPoint};
 
 use super::data::PlotData;
 use super::envelope::{EnvelopeItem, SharedMesh, TextureItem, TraceStyle};
 use super::export::{ExportState, ExportView, export_buttons_ui};
+use super::heat::HeatWorker;
 use super::image::ImageView;
 use super::readout::{self, Readout, ReadoutKind};
 use super::traces::{
@@ -108,8 +109,12 @@ pub(crate) struct PlotPanel {
     mesh_inputs: Option<(TraceRequest, TraceStyle)>,
     /// The traces' mesh, built once per view by the plot item.
     mesh: SharedMesh,
-    /// The heatmap texture and its request.
-    heat: Option<(TraceRequest, egui::TextureHandle)>,
+    /// Computes the heatmap off the UI thread (latest request wins).
+    heat_worker: HeatWorker,
+    /// The request last sent to the heat worker (a still view sends nothing).
+    heat_asked: Option<TraceRequest>,
+    /// The heatmap drawn: its request, envelopes and texture (kept until the next is ready).
+    heat: Option<(TraceRequest, Arc<Traces>, egui::TextureHandle)>,
     /// The statistics lines and what they were computed for.
     stats: Option<(StatsKey, Vec<String>)>,
     /// When the visible window last moved: statistics wait until it rests.
@@ -213,6 +218,8 @@ impl PlotPanel {
             mesh_generation: 0,
             mesh_inputs: None,
             mesh: SharedMesh::default(),
+            heat_worker: HeatWorker::new(),
+            heat_asked: None,
             heat: None,
             stats: None,
             moved_at: std::time::Instant::now(),
@@ -556,12 +563,20 @@ impl PlotPanel {
             spec: self.spec.clone(),
             generation: self.generation,
         };
-        let traces = match &self.traces {
-            Some((r, t)) if *r == req => Arc::clone(t),
-            _ => {
-                let t = Arc::new(traces::compute(&self.data, &req, &self.pyramids));
-                self.traces = Some((req.clone(), Arc::clone(&t)));
-                t
+        let mut heat_texture = None;
+        let traces = if heatmap {
+            // The worker's envelopes: those of the image drawn (none until the first is ready).
+            let (traces, texture) = self.heat_traces(ui.ctx(), &req);
+            heat_texture = texture;
+            traces
+        } else {
+            match &self.traces {
+                Some((r, t)) if *r == req => Arc::clone(t),
+                _ => {
+                    let t = Arc::new(traces::compute(&self.data, &req, &self.pyramids));
+                    self.traces = Some((req.clone(), Arc::clone(&t)));
+                    t
+                }
             }
         };
         let style = TraceStyle {
@@ -677,11 +692,6 @@ impl PlotPanel {
         let goto = self.goto.take();
         let fit_y = std::mem::take(&mut self.fit_y);
         let dark = ui.visuals().dark_mode;
-        let heat_texture = if heatmap {
-            Some(self.heat_texture(ui.ctx(), &req, &traces))
-        } else {
-            None
-        };
         let item_traces = Arc::clone(&traces);
         let mesh = Arc::clone(&self.mesh);
         let generation = self.mesh_generation;
@@ -695,6 +705,16 @@ impl PlotPanel {
                     plot_ui.set_plot_bounds_y(whole.range_y());
                 }
                 match heat_texture {
+                    _ if !heatmap => {
+                        plot_ui.add(EnvelopeItem::new(
+                            item_traces,
+                            style,
+                            generation,
+                            mesh,
+                            whole,
+                            dark,
+                        ));
+                    }
                     Some(texture) => {
                         let x_lo = item_traces
                             .traces
@@ -718,16 +738,8 @@ impl PlotPanel {
                             ),
                         ));
                     }
-                    None => {
-                        plot_ui.add(EnvelopeItem::new(
-                            item_traces,
-                            style,
-                            generation,
-                            mesh,
-                            whole,
-                            dark,
-                        ));
-                    }
+                    // The first heatmap is still being computed: nothing to draw yet.
+                    None => {}
                 }
                 plot_ui.response().hovered()
             })
@@ -832,38 +844,54 @@ impl PlotPanel {
         self.fit_y = true;
     }
 
-    /// The heatmap texture of `traces` (rebuilt when the request changes).
-    fn heat_texture(
+    /// The envelopes of the heatmap drawn: asks the worker for `req` when it is new, uploads a
+    /// finished image into the texture (once per result; a still view uploads nothing) and keeps
+    /// repainting while one is on its way.
+    fn heat_traces(
         &mut self,
         ctx: &egui::Context,
         req: &TraceRequest,
-        traces: &Traces,
-    ) -> egui::TextureId {
-        if let Some((r, handle)) = &self.heat
-            && r == req
-        {
-            return handle.id();
+    ) -> (Arc<Traces>, Option<egui::TextureId>) {
+        if self.heat_asked.as_ref() != Some(req) {
+            self.heat_worker
+                .request(ctx, &self.data, req, &self.pyramids);
+            self.heat_asked = Some(req.clone());
         }
-        let values = traces::heat_values(traces);
-        let width = values.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        let height = values.len().max(1);
-        let flat: Vec<f64> = values.iter().flatten().copied().collect();
-        let (lo, hi) = view::percentile_range(&flat, 1.0, 99.0).unwrap_or((0.0, 1.0));
-        let mut pixels = vec![Color32::BLACK; width * height];
-        // Row 0 of the image is the top: the last channel shown.
-        for (pos, row) in values.iter().enumerate() {
-            let y = height - 1 - pos;
-            for (x, v) in row.iter().enumerate() {
-                let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-                let [r, g, b] = view::Colormap::Viridis.rgb(t);
-                pixels[y * width + x] = Color32::from_rgb(r, g, b);
+        if let Some(frame) = self.heat_worker.take() {
+            let started = std::time::Instant::now();
+            let options = egui::TextureOptions::NEAREST;
+            match &mut self.heat {
+                Some((r, t, handle)) => {
+                    handle.set(frame.image, options);
+                    *r = frame.req;
+                    *t = frame.traces;
+                }
+                None => {
+                    let handle = ctx.load_texture("plot_heatmap", frame.image, options);
+                    self.heat = Some((frame.req, frame.traces, handle));
+                }
+            }
+            if std::env::var_os(super::heat::PROFILE_ENV).is_some() {
+                eprintln!(
+                    "heatmap upload (UI thread) {:.2} ms",
+                    started.elapsed().as_secs_f64() * 1e3
+                );
             }
         }
-        let image = egui::ColorImage::new([width, height], pixels);
-        let handle = ctx.load_texture("plot_heatmap", image, egui::TextureOptions::NEAREST);
-        let id = handle.id();
-        self.heat = Some((req.clone(), handle));
-        id
+        if self.heat_worker.working() {
+            ctx.request_repaint();
+        }
+        match &self.heat {
+            // Drawn only while it is of the same channels and data (else an older view's image).
+            Some((r, t, handle))
+                if r.channels == req.channels
+                    && r.spec == req.spec
+                    && r.generation == req.generation =>
+            {
+                (Arc::clone(t), Some(handle.id()))
+            }
+            _ => (Arc::new(Traces::default()), None),
+        }
     }
 }
 
