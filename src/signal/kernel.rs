@@ -351,6 +351,22 @@ fn contiguous<const N: usize, V: Val, const L: usize>(
                 }
             }
         }
+        // With wide blocks (AVX2, AVX-512) up to L - 1 values are left: blocks of [`LANES`] first, into the
+        // same accumulators, so a short column does not run its tail one value at a time.
+        let rest = if L > LANES {
+            let (small, tail) = rest.as_chunks::<LANES>();
+            for block in small {
+                for i in 0..LANES {
+                    let v = conv(block[i]);
+                    mn[i] = if v < mn[i] { v } else { mn[i] };
+                    mx[i] = if v > mx[i] { v } else { mx[i] };
+                    nan[i] += u32::from(v.is_nan());
+                }
+            }
+            tail
+        } else {
+            rest
+        };
         let mut m = Minmax::<V>::new();
         for &c in rest {
             m.push(conv(c));
