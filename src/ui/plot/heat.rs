@@ -46,8 +46,6 @@ struct Slot {
     pending: Option<Job>,
     /// The newest finished heatmap not yet taken.
     done: Option<HeatFrame>,
-    /// The worker is computing a request.
-    busy: bool,
     /// The panel is gone: the worker ends.
     closed: bool,
 }
@@ -120,14 +118,6 @@ impl HeatWorker {
     pub(crate) fn take(&self) -> Option<HeatFrame> {
         self.shared.slot.lock().ok()?.done.take()
     }
-
-    /// Whether a request is waiting or being computed.
-    pub(crate) fn working(&self) -> bool {
-        self.shared
-            .slot
-            .lock()
-            .is_ok_and(|s| s.busy || s.pending.is_some())
-    }
 }
 
 impl Drop for HeatWorker {
@@ -152,7 +142,6 @@ fn work(shared: &Shared, ctx: &egui::Context) {
                     return;
                 }
                 if let Some(job) = slot.pending.take() {
-                    slot.busy = true;
                     break job;
                 }
                 slot = match shared.wake.wait(slot) {
@@ -172,7 +161,6 @@ fn work(shared: &Shared, ctx: &egui::Context) {
             );
         }
         if let Ok(mut slot) = shared.slot.lock() {
-            slot.busy = false;
             if slot.closed {
                 return;
             }

@@ -845,8 +845,8 @@ impl PlotPanel {
     }
 
     /// The envelopes of the heatmap drawn: asks the worker for `req` when it is new, uploads a
-    /// finished image into the texture (once per result; a still view uploads nothing) and keeps
-    /// repainting while one is on its way.
+    /// finished image into the texture (once per result; a still view uploads nothing). The
+    /// worker repaints the window when a result is ready, so no frame is drawn while it waits.
     fn heat_traces(
         &mut self,
         ctx: &egui::Context,
@@ -877,9 +877,6 @@ impl PlotPanel {
                     started.elapsed().as_secs_f64() * 1e3
                 );
             }
-        }
-        if self.heat_worker.working() {
-            ctx.request_repaint();
         }
         match &self.heat {
             // Drawn only while it is of the same channels and data (else an older view's image).
