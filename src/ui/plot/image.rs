@@ -209,6 +209,12 @@ impl ImageView {
         }
     }
 
+    /// The slices shown (for tests of the panel that keeps them).
+    #[cfg(test)]
+    pub(crate) fn spec_mut(&mut self) -> &mut SliceSpec {
+        &mut self.spec
+    }
+
     /// The plot and colour bar's rectangle on screen last frame, in points (for Save PNG).
     pub(crate) fn plot_rect(&self) -> Option<egui::Rect> {
         self.rect

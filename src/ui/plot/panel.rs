@@ -276,6 +276,9 @@ impl PlotPanel {
             panel.extent = old.extent;
             panel.rate_text = old.rate_text;
             panel.rate_from = old.rate_from;
+            // The image mode's frame, axes and colours too: a preview of the same array read
+            // again (the one the window opened with, or a window of rows asked for) keeps them.
+            panel.image = old.image;
         }
         *slot = Some(panel);
     }

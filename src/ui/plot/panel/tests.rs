@@ -102,3 +102,36 @@ fn thousands_separators() {
     assert_eq!(thousands(100_000), "100,000");
     assert_eq!(thousands(3_600_000), "3,600,000");
 }
+
+#[test]
+fn a_preview_of_the_same_array_again_keeps_the_mode_and_the_image_frame() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .expect("a runtime");
+    let jobs = Jobs::new(runtime.handle().clone(), None);
+    let preview = |path: &str| {
+        PlotPanel::new(
+            path.into(),
+            whole(60, 4),
+            Source::Preview,
+            None,
+            &jobs,
+            None,
+        )
+    };
+    let mut slot = Some(preview("a/stack.npy"));
+    if let Some(panel) = slot.as_mut() {
+        panel.mode = Mode::Image;
+        panel.image.spec_mut().index = vec![5, 0];
+    }
+    // The same array previewed again (the window opened on it, then the Preview button).
+    PlotPanel::present(&mut slot, preview("a/stack.npy"));
+    let kept = slot.as_mut().expect("a panel");
+    assert_eq!(kept.mode, Mode::Image);
+    assert_eq!(kept.image.spec_mut().index, vec![5, 0]);
+    // Another array starts from the default view.
+    PlotPanel::present(&mut slot, preview("a/other.npy"));
+    let other = slot.as_mut().expect("a panel");
+    assert!(other.image.spec_mut().index.iter().all(|&i| i == 0));
+}
