@@ -38,6 +38,13 @@ const FRAMES: usize = 300;
 /// How long set-up (listing, headers) may take (long: a shared, busy machine reads 100,000
 /// headers slowly).
 const SETUP_TIMEOUT: Duration = Duration::from_secs(600);
+/// `BENCH_UI_SETUP_S` shortens (or lengthens) the set-up timeout, for a quick look.
+fn setup_timeout() -> Duration {
+    std::env::var("BENCH_UI_SETUP_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(SETUP_TIMEOUT, Duration::from_secs)
+}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -118,7 +125,7 @@ fn wait(
     what: &str,
     done: impl Fn(&Harness<'_, App>) -> bool,
 ) -> anyhow::Result<()> {
-    wait_for(h, what, SETUP_TIMEOUT, done)
+    wait_for(h, what, setup_timeout(), done)
 }
 
 /// Steps until `done` holds, for at most `timeout`.
@@ -131,12 +138,29 @@ fn wait_for(
     let started = Instant::now();
     while !done(h) {
         if started.elapsed() > timeout {
-            bail!("timed out waiting for {what}");
+            bail!(
+                "timed out waiting for {what}; the window shows: {}",
+                shown_text(h)
+            );
         }
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
     Ok(())
+}
+
+/// The texts of the window (labels and values, the first 80), for a set-up that timed out.
+fn shown_text(h: &Harness<'_, App>) -> String {
+    let texts: Vec<String> = h
+        .query_all_by_label_contains("")
+        .filter_map(|n| {
+            let node = n.accesskit_node();
+            node.label().or(node.value()).map(|l| l.to_string())
+        })
+        .filter(|t| !t.is_empty())
+        .take(80)
+        .collect();
+    texts.join(" | ")
 }
 
 /// One frame: step and tessellate; returns its time.

@@ -179,10 +179,22 @@ impl ActionsRoom {
         array: Result<ArrayRef, String>,
     ) {
         match array {
-            Ok(array) => match action {
-                DataAction::Load => self.start_load(cx, array),
-                DataAction::MemoryMap => self.start_mmap(cx, array),
-            },
+            Ok(array) => {
+                // The whole array supersedes a window of it still on its way (the one the
+                // window opened with, say): that preview must not replace the map or load.
+                if self
+                    .preview_job
+                    .as_ref()
+                    .is_some_and(|r| r.key == array.path())
+                {
+                    // Dropping the request cancels its job.
+                    self.preview_job = None;
+                }
+                match action {
+                    DataAction::Load => self.start_load(cx, array),
+                    DataAction::MemoryMap => self.start_mmap(cx, array),
+                }
+            }
             Err(err) => cx.error(err),
         }
     }

@@ -31,6 +31,9 @@ struct QueueState {
     index: std::collections::HashMap<String, usize>,
     /// Read every header, not only those asked for.
     read_all: bool,
+    /// Index in `all` of the first object reading all has not passed yet (each is passed once,
+    /// so reading a level of n headers costs O(n), not a scan from the top per batch).
+    all_cursor: usize,
 }
 
 impl HeaderQueue {
@@ -108,12 +111,18 @@ impl HeaderQueue {
             }
         }
         if state.read_all && batch.len() < BATCH {
-            let QueueState { all, asked, .. } = &mut *state;
-            for object in all.iter() {
-                if batch.len() == BATCH {
-                    break;
-                }
-                if asked.insert(object.path.clone()) {
+            let QueueState {
+                all,
+                asked,
+                all_cursor,
+                ..
+            } = &mut *state;
+            while batch.len() < BATCH
+                && let Some(object) = all.get(*all_cursor)
+            {
+                *all_cursor += 1;
+                if !asked.contains(&object.path) {
+                    asked.insert(object.path.clone());
                     batch.push(object.clone());
                 }
             }

@@ -269,6 +269,52 @@ fn a_path_argument_opens_its_folder_and_selects_the_file() {
     harness.check_accessibility();
 }
 
+/// The array the window opens on is previewed; a Memory-map asked for before that preview
+/// came drops it, so the map is what the plot shows (the late preview once replaced it).
+#[test]
+fn a_memory_map_asked_for_before_the_opening_preview_came_stays_shown() {
+    let session = demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1");
+    let file = std::fs::read_dir(&session)
+        .expect("the demo session folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("waveform_"))
+        .expect("the demo waveform");
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let mut options = options(work.path());
+    options.open = Some(file);
+    let gate = Arc::new(Semaphore::new(0));
+    let hooks = npyscope::ui::TestHooks {
+        data_gate: Some(Arc::clone(&gate)),
+        ..Default::default()
+    };
+    let mut harness = app_with(options, hooks);
+    // The opening preview waits at the gate.
+    step_until(&mut harness, "the opening preview's job", |h| {
+        has_label_containing(h, "Preview waveform_") && has_label(h, "Memory-map")
+    });
+    harness.get_by_label("Memory-map").click();
+    step_until(&mut harness, "the map's job", |h| {
+        has_label_containing(h, "Memory-map waveform_")
+    });
+    assert!(
+        !has_label_containing(&harness, "Preview waveform_"),
+        "the map drops the preview still on its way"
+    );
+    gate.add_permits(16);
+    step_until(&mut harness, "the map plotted and no job left", |h| {
+        has_label_containing(h, "Memory-mapped") && has_label(h, "No jobs running")
+    });
+    for _ in 0..10 {
+        harness.step();
+    }
+    assert!(
+        has_label_containing(&harness, "Memory-mapped"),
+        "the map is still what the plot shows"
+    );
+    assert!(!has_label_containing(&harness, "Preview rows"));
+}
+
 /// The core never knows of the UI: only `src/ui/` (and the binary) may name egui or eframe.
 #[test]
 fn only_the_ui_module_mentions_egui() {
