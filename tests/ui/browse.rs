@@ -233,15 +233,20 @@ fn load_shows_progress_and_cancels() {
     assert!(has_label_containing(harness, "(300000, 32) float32"));
 }
 
-#[test]
-fn a_path_argument_opens_its_folder_and_selects_the_file() {
+/// The demo's (300000, 32) float32 waveform file, for tests that open the window on it.
+fn demo_waveform() -> std::path::PathBuf {
     let session = demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1");
-    let file = std::fs::read_dir(&session)
+    std::fs::read_dir(&session)
         .expect("the demo session folder")
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.to_string_lossy().contains("waveform_"))
-        .expect("the demo waveform");
+        .expect("the demo waveform")
+}
+
+#[test]
+fn a_path_argument_opens_its_folder_and_selects_the_file() {
+    let file = demo_waveform();
     let work = tempfile::tempdir().expect("a temporary folder");
     let mut options = options(work.path());
     options.open = Some(file.clone());
@@ -273,13 +278,7 @@ fn a_path_argument_opens_its_folder_and_selects_the_file() {
 /// came drops it, so the map is what the plot shows (the late preview once replaced it).
 #[test]
 fn a_memory_map_asked_for_before_the_opening_preview_came_stays_shown() {
-    let session = demo_dir().join("_schema/demo_ephys/recording/subject_id=mouse01/session=1");
-    let file = std::fs::read_dir(&session)
-        .expect("the demo session folder")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("waveform_"))
-        .expect("the demo waveform");
+    let file = demo_waveform();
     let work = tempfile::tempdir().expect("a temporary folder");
     let mut options = options(work.path());
     options.open = Some(file);
