@@ -4,11 +4,23 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use npyscope::cli::{self, Cli};
 
+/// The arguments; `--version` also names the SIMD level of the min/max loops (as `-V` does not),
+/// so a benchmark figure can say which one this machine ran.
+fn parse_args() -> Cli {
+    let long_version = format!(
+        "{} (min/max loops: {})",
+        env!("CARGO_PKG_VERSION"),
+        npyscope::signal::simd_level()
+    );
+    let matches = Cli::command().long_version(long_version).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("NPYSCOPE_LOG")

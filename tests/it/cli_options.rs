@@ -75,3 +75,33 @@ fn files_written_with_output_follow_the_umask() {
     nix::sys::stat::umask(umask);
     assert_eq!(mode, 0o666 & !umask.bits(), "mode {mode:o}");
 }
+
+#[test]
+fn version_names_the_simd_level_of_the_min_max_loops() {
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let out = npyscope(work.path(), &["--version"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let version = format!("npyscope {} (min/max loops: ", env!("CARGO_PKG_VERSION"));
+    assert!(stdout.starts_with(&version), "{stdout}");
+    let level = stdout
+        .trim()
+        .strip_prefix(&version)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_default();
+    assert!(
+        ["scalar", "sse2", "avx2", "avx512", "neon", "portable"].contains(&level),
+        "{stdout}"
+    );
+    // A forced level is the one named.
+    let scalar = Command::new(env!("CARGO_BIN_EXE_npyscope"))
+        .arg("--version")
+        .env("NPYSCOPE_SIMD", "scalar")
+        .output()
+        .expect("run npyscope");
+    assert!(
+        String::from_utf8_lossy(&scalar.stdout).contains("(min/max loops: scalar)"),
+        "{}",
+        String::from_utf8_lossy(&scalar.stdout)
+    );
+}
