@@ -180,16 +180,7 @@ impl ActionsRoom {
     ) {
         match array {
             Ok(array) => {
-                // The whole array supersedes a window of it still on its way (the one the
-                // window opened with, say): that preview must not replace the map or load.
-                if self
-                    .preview_job
-                    .as_ref()
-                    .is_some_and(|r| r.key == array.path())
-                {
-                    // Dropping the request cancels its job.
-                    self.preview_job = None;
-                }
+                self.drop_pending_preview();
                 match action {
                     DataAction::Load => self.start_load(cx, array),
                     DataAction::MemoryMap => self.start_mmap(cx, array),
@@ -197,6 +188,13 @@ impl ActionsRoom {
             }
             Err(err) => cx.error(err),
         }
+    }
+
+    /// A whole array the user asked for supersedes any preview still on its way (the one the
+    /// window opened with, say): arriving later, it would replace the load or map in the plot.
+    /// Dropping the request cancels its job.
+    fn drop_pending_preview(&mut self) {
+        self.preview_job = None;
     }
 
     /// Loads `array` into memory in the background.
@@ -340,6 +338,7 @@ impl ActionsRoom {
     /// Shows an array already in memory (a database cell's blob, an array inside a blob) as
     /// loaded: in the plot panel, under the name `path`.
     pub(crate) fn show_array(&mut self, cx: &mut Cx<'_>, path: String, array: NdArray) {
+        self.drop_pending_preview();
         let array = Arc::new(array);
         cx.status.note(format!(
             "Loaded {path}: {} {}, {} in memory",

@@ -21,13 +21,19 @@ fn whole(rows: u64, channels: u64) -> PlotData {
     }
 }
 
-#[test]
-fn big_whole_data_builds_pyramids_in_the_background() {
+/// A one-worker runtime (kept alive by the caller) and the jobs that run on it.
+fn jobs() -> (tokio::runtime::Runtime, Jobs) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .build()
         .expect("a runtime");
     let jobs = Jobs::new(runtime.handle().clone(), None);
+    (runtime, jobs)
+}
+
+#[test]
+fn big_whole_data_builds_pyramids_in_the_background() {
+    let (_runtime, jobs) = jobs();
     let rows = PYRAMID_ROWS + 5;
     let mut panel = PlotPanel::new(
         "a/rec.npy".into(),
@@ -105,11 +111,7 @@ fn thousands_separators() {
 
 #[test]
 fn a_preview_of_the_same_array_again_keeps_the_mode_and_the_image_frame() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .expect("a runtime");
-    let jobs = Jobs::new(runtime.handle().clone(), None);
+    let (_runtime, jobs) = jobs();
     let preview = |path: &str| {
         PlotPanel::new(
             path.into(),
