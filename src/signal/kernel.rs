@@ -141,6 +141,11 @@ impl<'a, const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync> Src<'a, N, V, F> {
         }
     }
 
+    /// The instruction-set level this scan was set up with.
+    pub fn simd(&self) -> Simd {
+        self.simd
+    }
+
     /// The value whose bytes are `b`.
     #[inline(always)]
     pub fn decode(&self, b: [u8; N]) -> V {

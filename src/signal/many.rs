@@ -6,11 +6,14 @@
 //! When the lanes are consecutive elements of each row (channels `c .. c + m` of a C-order array) a row is a
 //! contiguous slice and the per-lane update is a vector loop; other lane sets read value by value.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use super::SignalError;
 use super::kernel::{Src, Val, checked_bytes, exact_in_f32, with_src};
 use super::pyramid::{Arrays, FIRST_SHIFT, Pyramid, Stored};
+use super::simd::Kernel;
 use crate::array::Lane;
 use crate::jobs::{CancellationToken, Progress};
 
@@ -175,6 +178,39 @@ impl<V: Val> Accs<V> {
     }
 }
 
+/// Rows of lanes that are consecutive values of each row, folded into `acc`: a [`Kernel`] so that the per-lane
+/// update (a vector loop across the lanes of a row) is compiled for the SIMD level of `src`.
+struct PackedRows<'r, 'a, const N: usize, V, F> {
+    acc: &'r mut Accs<V>,
+    src: &'r Src<'a, N, V, F>,
+    /// The array's bytes, lane 0's value 0 at `first`, one row every `stride` bytes.
+    bytes: &'a [u8],
+    first: usize,
+    stride: usize,
+    rows: Range<usize>,
+}
+
+impl<const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync> Kernel for PackedRows<'_, '_, N, V, F> {
+    type Out = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let width = self.acc.min.len() * N;
+        for i in self.rows {
+            let at = i
+                .checked_mul(self.stride)
+                .and_then(|o| o.checked_add(self.first));
+            let row = at
+                .and_then(|a| self.bytes.get(a..))
+                .and_then(|b| b.get(..width));
+            if let Some(row) = row {
+                self.acc
+                    .push_row(row.as_chunks::<N>().0, |c| self.src.decode(c));
+            }
+        }
+    }
+}
+
 /// Every lane's first level, tasks of whole blocks in parallel; `None` when cancelled.
 fn first_levels<T: Stored, const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync>(
     s: &Src<'_, N, V, F>,
@@ -208,17 +244,14 @@ fn first_levels<T: Stored, const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync>(
                 acc.reset();
                 let rows = k * block..((k + 1) * block).min(len);
                 match set.packed {
-                    Some((bytes, first, stride)) => {
-                        for i in rows {
-                            let at = i.checked_mul(stride).and_then(|o| o.checked_add(first));
-                            let row = at
-                                .and_then(|a| bytes.get(a..))
-                                .and_then(|b| b.get(..nl * N));
-                            if let Some(row) = row {
-                                acc.push_row(row.as_chunks::<N>().0, |c| s.decode(c));
-                            }
-                        }
-                    }
+                    Some((bytes, first, stride)) => s.simd().run(PackedRows {
+                        acc: &mut acc,
+                        src: s,
+                        bytes,
+                        first,
+                        stride,
+                        rows,
+                    }),
                     None => {
                         for i in rows {
                             for (l, &(bytes, stride)) in set.lanes.iter().enumerate() {

@@ -1,4 +1,5 @@
-//! Run-time choice of the instruction set the contiguous min/max loops run with, made once per process.
+//! Run-time choice of the instruction set the contiguous min/max loops (and `build_many`'s row loop, through
+//! [`Kernel`]) run with, made once per process.
 //!
 //! Technique: multiversioning. The loops in [`kernel`](super::kernel) are `#[inline(always)]` generic bodies;
 //! small wrappers marked `#[target_feature(enable = "avx2")]` / `"avx512f,avx512bw,avx512dq,avx512vl"` inline
@@ -77,6 +78,61 @@ impl Simd {
         } else {
             best()
         }
+    }
+}
+
+/// A loop body that [`Simd::run`] compiles once per instruction-set level. `run` must be `#[inline(always)]`
+/// (and so must what it calls in the hot loop), so that each `target_feature` wrapper gets its own vectorised copy.
+pub(crate) trait Kernel {
+    /// What the loop returns.
+    type Out;
+    /// The loop.
+    fn run(self) -> Self::Out;
+}
+
+impl Simd {
+    /// Runs `kernel` compiled for this level: AVX2, AVX-512 or NEON copies where the level is one of those, the
+    /// baseline copy otherwise (`Scalar` included: the one-value-at-a-time reference exists only for the
+    /// contiguous scans of [`kernel`](super::kernel)).
+    #[inline(always)]
+    pub(crate) fn run<K: Kernel>(self, kernel: K) -> K::Out {
+        match self.0 {
+            // SAFETY: a `Simd` holding Avx2, Avx512 or Neon exists only where `available` detected the features.
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => unsafe { versions::avx2(kernel) },
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 => unsafe { versions::avx512(kernel) },
+            #[cfg(target_arch = "aarch64")]
+            Level::Neon => unsafe { versions::neon(kernel) },
+            _ => kernel.run(),
+        }
+    }
+}
+
+/// The `target_feature` wrappers of [`Simd::run`].
+mod versions {
+    #[allow(unused_imports)]
+    use super::Kernel;
+
+    /// `k` compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn avx2<K: Kernel>(k: K) -> K::Out {
+        k.run()
+    }
+
+    /// `k` compiled for AVX-512 (F, BW, DQ, VL).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(super) fn avx512<K: Kernel>(k: K) -> K::Out {
+        k.run()
+    }
+
+    /// `k` compiled for NEON.
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon")]
+    pub(super) fn neon<K: Kernel>(k: K) -> K::Out {
+        k.run()
     }
 }
 

@@ -1,9 +1,11 @@
-//! `build_many` against `Pyramid::build` of each lane, bit for bit (Debug output tells -0.0 from +0.0).
+//! `build_many` against `Pyramid::build` of each lane, bit for bit (Debug output tells -0.0 from +0.0), at every
+//! instruction-set level this CPU has.
 
 use std::sync::Arc;
 
 use proptest::prelude::*;
 
+use super::simd::{available, with_simd};
 use super::tests::{KINDS, make_data, none};
 use super::*;
 use crate::array::Lane;
@@ -37,11 +39,15 @@ proptest! {
         // Every channel in order (rows read as slices), and an arbitrary pick with repeats (value by value).
         let all: Vec<Lane<'_>> = (0..channels).map(lane).collect();
         let some: Vec<Lane<'_>> = pick.iter().map(|&c| lane(c % channels)).collect();
-        for lanes in [&all, &some] {
-            let (p, c) = none();
-            let many = build_many(lanes, &p, &c)?;
-            prop_assert_eq!(p.done(), (len * lanes.len()) as u64);
-            prop_assert_eq!(format!("{many:?}"), format!("{:?}", singles(lanes)));
+        // At every instruction-set level this CPU has: rows of consecutive channels run the dispatched loop.
+        for simd in available() {
+            for lanes in [&all, &some] {
+                let (p, c) = none();
+                let many = with_simd(simd, || build_many(lanes, &p, &c))?;
+                prop_assert_eq!(p.done(), (len * lanes.len()) as u64);
+                let want = with_simd(simd, || singles(lanes));
+                prop_assert_eq!(format!("{many:?}"), format!("{want:?}"), "level {:?}", simd.level());
+            }
         }
     }
 }
