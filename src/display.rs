@@ -18,6 +18,15 @@ pub fn bytes(n: u64) -> String {
     humansize::format_size(n, humansize::BINARY)
 }
 
+/// `n` and a noun that takes an `s` in the plural: `1 folder`, `0 folders`, `2 arrays`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -26,5 +35,8 @@ mod tests {
         assert_eq!(super::shape(&[5]), "(5,)");
         assert_eq!(super::shape(&[1000, 32]), "(1000, 32)");
         assert_eq!(super::bytes(1536), "1.50 KiB");
+        assert_eq!(super::count(1, "folder"), "1 folder");
+        assert_eq!(super::count(0, "folder"), "0 folders");
+        assert_eq!(super::count(2, "array"), "2 arrays");
     }
 }

@@ -45,6 +45,8 @@ fn scalar_and_baseline_levels_exist() {
     assert_eq!(have.first().map(|s| s.level()), Some(Level::Scalar));
     #[cfg(target_arch = "x86_64")]
     assert!(have.iter().any(|s| s.level() == Level::Sse2));
+    #[cfg(target_arch = "aarch64")]
+    assert!(have.iter().any(|s| s.level() == Level::Neon));
     // Forcing a level the CPU lacks gives one it has.
     for want in [Level::Avx512, Level::Neon, Level::Avx2] {
         assert!(have.contains(&Simd::clamped(want)));

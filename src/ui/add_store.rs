@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::dialog::{Footer, FooterClick, text_row};
 use super::requests::{JobRow, Request, cancel_if, take_done};
 use crate::config::{Secret, StoreSpec};
+use crate::display::count;
 use crate::jobs::{JobError, Jobs};
 use crate::settings::{SavedProtocol, SavedStore};
 use crate::store;
@@ -162,9 +163,11 @@ impl AddStoreDialog {
     pub(crate) fn poll(&mut self) {
         if let Some(((), outcome)) = take_done(&mut self.test_job) {
             self.test_result = Some(match outcome {
-                Ok(Ok((folders, arrays))) => {
-                    Ok(format!("Connected: {folders} folders, {arrays} arrays"))
-                }
+                Ok(Ok((folders, arrays))) => Ok(format!(
+                    "Connected: {}, {}",
+                    count(folders as u64, "folder"),
+                    count(arrays as u64, "array")
+                )),
                 Ok(Err(err)) => Err(err),
                 Err(JobError::Cancelled) => Err("the test was cancelled".to_string()),
                 Err(err) => Err(err.to_string()),

@@ -7,6 +7,7 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 use super::browser::BrowserRoom;
 use super::command::{Column, Command};
 use super::format;
+use crate::display::count;
 
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
@@ -59,12 +60,13 @@ impl BrowserRoom {
             }
             if let Some(level) = &self.level {
                 let mut counts = format!(
-                    "{} folders, {} arrays",
-                    level.folders.len(),
-                    level.objects.len()
+                    "{}, {}",
+                    count(level.folders.len() as u64, "folder"),
+                    count(level.objects.len() as u64, "array")
                 );
                 if level.other_files > 0 {
-                    counts.push_str(&format!(", {} other files not shown", level.other_files));
+                    let other = count(level.other_files as u64, "other file");
+                    counts.push_str(&format!(", {other} not shown"));
                 }
                 ui.label(counts);
                 let partial = self.header_queue.as_ref().is_some_and(|q| !q.reads_all());

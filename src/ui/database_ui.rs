@@ -10,6 +10,7 @@ use super::contents::ContentsRoom;
 use super::database::{CellAction, DatabaseRoom, OpenTable, PAGE_ROWS};
 use super::format;
 use crate::db::{BlobShape, CellValue};
+use crate::display::count;
 
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
@@ -115,10 +116,9 @@ impl DatabaseRoom {
             return;
         };
         let table = &open.table;
-        let plural = |n: u64| if n == 1 { "" } else { "s" };
         let rows = match (open.rows, open.rows_exact) {
-            (Some(n), true) => format!("{n} row{}", plural(n)),
-            (Some(n), false) => format!("about {n} row{}", plural(n)),
+            (Some(n), true) => count(n, "row"),
+            (Some(n), false) => format!("about {}", count(n, "row")),
             (None, _) => "counting rows…".to_string(),
         };
         ui.horizontal_wrapped(|ui| {

@@ -63,7 +63,7 @@ fn a_file_store_added_in_the_dialog_is_listed_and_kept() {
         type_into(&mut harness, "Folder:", &folder.to_string_lossy());
         harness.get_by_label("Test connection").click();
         step_until(&mut harness, "the test's answer", |h| {
-            has_label(h, "Connected: 0 folders, 1 arrays")
+            has_label(h, "Connected: 0 folders, 1 array")
         });
         harness.check_accessibility();
         harness.get_by_label("Add").click();
@@ -257,7 +257,7 @@ fn an_s3_store_added_in_the_dialog_asks_before_a_big_download() {
     );
     harness.get_by_label("Test connection").click();
     step_until(&mut harness, "the test's answer", |h| {
-        has_label(h, "Connected: 0 folders, 1 arrays")
+        has_label(h, "Connected: 0 folders, 1 array")
     });
     harness.get_by_label("Add").click();
     step_until(&mut harness, "the lab store with its array", |h| {
@@ -372,7 +372,7 @@ fn add_cloud_store(
     }
     harness.get_by_label("Test connection").click();
     step_until(harness, "the test's answer", |h| {
-        has_label(h, "Connected: 0 folders, 1 arrays")
+        has_label(h, "Connected: 0 folders, 1 array")
     });
     harness.get_by_label("Add").click();
     step_until(harness, "the store with its array", |h| {
