@@ -61,8 +61,7 @@ pub async fn run(
         let entry = entry?;
         count += 1;
         if json {
-            serde_json::to_writer(&mut *out, &entry.record())?;
-            writeln!(out)?;
+            out.write_all(&json_line(entry))?;
         } else {
             entries.push(entry);
         }
