@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::format;
 use super::requests::{JobRow, Request, cancel_if, flatten, take_done};
 use super::room::Cx;
+use crate::display::count;
 use crate::store::sizes::{FolderSize, sizes_below};
 use crate::store::{ObjectInfo, Store};
 
@@ -135,9 +136,7 @@ impl FolderSizes {
 /// A folder row's Shape column: `9 arrays` (or `4 files` when none is an array).
 pub(crate) fn count_text(size: &FolderSize) -> String {
     match (size.arrays, size.objects) {
-        (1, _) => "1 array".to_string(),
-        (0, 1) => "1 file".to_string(),
-        (0, n) => format!("{n} files"),
-        (n, _) => format!("{n} arrays"),
+        (0, n) => count(n, "file"),
+        (n, _) => count(n, "array"),
     }
 }
