@@ -31,6 +31,10 @@ use npyscope::config::ConfigEnv;
 use npyscope::npy::{ByteOrder, DType, ScalarKind, ScalarType, encode_header};
 use npyscope::ui::{App, AppOptions};
 
+/// The binary's allocator (src/main.rs), so frame times and memory are the window's own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rows of the listing benchmark.
 const LISTING_FILES: usize = 100_000;
 /// Frames timed per scenario.
