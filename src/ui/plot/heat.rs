@@ -1,12 +1,12 @@
 //! [`HeatWorker`]: the many-channels heatmap (its envelopes and coloured image) computed on a
 //! thread of its own, so a pan never waits for 384 channels of column reductions and colouring.
 //! The latest request wins: one still waiting is replaced by a newer one, and the panel keeps
-//! drawing the last finished image until the next is ready. The work runs on its own thread
-//! pool, one thread fewer than the cores, so the UI thread always has a core to itself: on 2
+//! drawing the last finished image until the next is ready. The work runs on a thread pool of
+//! its own (one for all plots), one thread fewer than the cores, so the UI thread always has a core to itself: on 2
 //! cores, sharing both with the heatmap made panning frames wait for the scheduler (p99 22-27 ms
 //! against 7 ms, README, Benchmarks).
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use egui::Color32;
@@ -138,19 +138,26 @@ fn pool_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
+/// The one pool every plot's heatmap computes on (made on first use), so more plots open do
+/// not mean more threads; `None` if it could not be started (the shared threads are used).
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let built = rayon::ThreadPoolBuilder::new()
+            .num_threads(pool_threads())
+            .thread_name(|i| format!("npyscope-heatmap-{i}"))
+            .build();
+        built
+            .map_err(|err| {
+                tracing::warn!("cannot start the heatmap's threads, using the shared ones: {err}");
+            })
+            .ok()
+    })
+    .as_ref()
+}
+
 /// The worker's loop: computes the newest request, publishes it, repaints; ends when closed.
 fn work(shared: &Shared, ctx: &egui::Context) {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(pool_threads())
-        .thread_name(|i| format!("npyscope-heatmap-{i}"))
-        .build();
-    let pool = match pool {
-        Ok(pool) => Some(pool),
-        Err(err) => {
-            tracing::warn!("cannot start the heatmap's threads, using the shared ones: {err}");
-            None
-        }
-    };
     loop {
         let job = {
             let Ok(mut slot) = shared.slot.lock() else {
@@ -169,7 +176,7 @@ fn work(shared: &Shared, ctx: &egui::Context) {
                 };
             }
         };
-        let frame = match &pool {
+        let frame = match pool() {
             Some(pool) => pool.install(|| compute(job)),
             None => compute(job),
         };
