@@ -29,7 +29,8 @@ blob="$target/release/examples/bench_blob"
 # per-lane build loop (timed on --loop-channels lanes, extrapolated); DECIMATE_ARGS can shrink the run
 # (e.g. "--pyramid-samples 2e8 --rows 2e5"). The decimation alone is then rerun once per instruction-set level
 # this CPU has (NPYSCOPE_SIMD=scalar, sse2, avx2, avx512) for per-level detail lines; the summary lines are the
-# automatic level's.
+# automatic level's. Last, the same decimation of a 1e6-sample array (4 MB: it stays in the CPU's caches, as a
+# zoomed-in plot's window does), lines tagged `_1e6`: at 1e8 samples both sides wait on memory, here on their loops.
 run_decimate() {
   python3 -c "import tsdownsample" 2>/dev/null || python3 -m pip install --quiet tsdownsample
   "$decimate" --dir "$work" ${DECIMATE_ARGS:-} > "$work/decimate_ours.txt"
@@ -40,6 +41,9 @@ run_decimate() {
     levels+=(--level "$lvl=$work/decimate_ours_$lvl.txt")
   done
   python3 benches/decimate_peer.py --ours "$work/decimate_ours.txt" "${levels[@]}"
+  "$decimate" --dir "$work" --samples 1e6 --reps 301 --only decimate > "$work/decimate_ours_1e6.txt"
+  grep -v -E '^(RESULT|FILE) ' "$work/decimate_ours_1e6.txt"
+  python3 benches/decimate_peer.py --ours "$work/decimate_ours_1e6.txt" --tag _1e6
 }
 
 # Frame times of the window, headless (egui_kittest): 300 frames moving down a 100,000-row listing,

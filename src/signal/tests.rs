@@ -339,6 +339,34 @@ fn pyramid_views_at_level_boundaries() {
     }
 }
 
+/// Lanes long enough for `decimate_par` to split its columns across threads (shorter ones stay on the calling
+/// thread, so the property tests above do not reach the split): still the reference's columns.
+#[test]
+fn long_lanes_decimated_on_all_cores_equal_the_reference() {
+    for (kind, nan_p) in [
+        (NumKind::F32(Endian::Little), 0.01),
+        (NumKind::F64(Endian::Big), 0.0),
+        (NumKind::I16(Endian::Little), 0.0),
+    ] {
+        let len = 2_500_000;
+        let data = make_data(kind, 1, len, 1, nan_p, 11);
+        let lane = Lane {
+            bytes: &data,
+            first: 1,
+            stride: kind.size(),
+            len,
+            kind,
+        };
+        for (range, width) in [(0..len as u64, 2000), (123_457..2_400_001, 997)] {
+            let want = reference(&lane, range.clone(), width);
+            let got = decimate_par(&lane, range.clone(), width).unwrap();
+            if let Err(e) = same(&got, &want) {
+                panic!("{kind:?} {range:?} in {width} columns: {e}");
+            }
+        }
+    }
+}
+
 #[test]
 fn nan_columns_are_gaps() {
     let data = f32_lane(&[1.0, f32::NAN, f32::NAN, f32::NAN, -2.0, f32::NAN]);
