@@ -154,23 +154,35 @@ impl ErrorContext {
 }
 
 /// Reads one local file's first bytes and tells what it is (blocking): a `.npy` (by its name) with its parsed
-/// header, or a blob, attachment or raw bytes by those bytes.
+/// header, or a blob, attachment or raw bytes by those bytes. `opened` is the file already open (a scan opens
+/// it relative to its folder); without it, `file` is opened.
 fn local_header(
     context: &ErrorContext,
     stats: &RequestStats,
     file: &std::path::Path,
+    opened: Option<std::fs::File>,
     object: &ObjectInfo,
 ) -> (Format, Result<ArrayMeta, StoreError>) {
     if is_npy(&object.path) {
-        return (Format::Npy, local_npy_header(context, stats, file, object));
+        return (
+            Format::Npy,
+            local_npy_header(context, stats, file, opened, object),
+        );
     }
     let io_err = |e| (Format::Raw, Err(context.io_error("read", &object.path, e)));
+    let mut handle = match opened.map_or_else(|| std::fs::File::open(file), Ok) {
+        Ok(handle) => handle,
+        Err(e) => return io_err(e),
+    };
     let mut len = probe_len(object.size);
-    for _ in 0..MAX_BLOB_READS {
+    for attempt in 0..MAX_BLOB_READS {
         let _guard = stats.begin();
-        let bytes = match std::fs::File::open(file)
-            .and_then(|mut handle| local::read_prefix(&mut handle, len as usize))
+        if attempt > 0
+            && let Err(e) = std::io::Seek::rewind(&mut handle)
         {
+            return io_err(e);
+        }
+        let bytes = match local::read_prefix(&mut handle, len as usize) {
             Ok(bytes) => bytes,
             Err(e) => return io_err(e),
         };
@@ -191,6 +203,7 @@ fn local_npy_header(
     context: &ErrorContext,
     stats: &RequestStats,
     file: &std::path::Path,
+    opened: Option<std::fs::File>,
     object: &ObjectInfo,
 ) -> Result<ArrayMeta, StoreError> {
     let io_err = |e| context.io_error("read", &object.path, e);
@@ -198,7 +211,9 @@ fn local_npy_header(
         return Err(context.empty(&object.path));
     }
     let _guard = stats.begin();
-    let mut handle = std::fs::File::open(file).map_err(io_err)?;
+    let mut handle = opened
+        .map_or_else(|| std::fs::File::open(file), Ok)
+        .map_err(io_err)?;
     let mut bytes =
         local::read_prefix(&mut handle, probe_len(object.size) as usize).map_err(io_err)?;
     stats.received(bytes.len());
@@ -332,7 +347,9 @@ impl Store {
                 .into_iter()
                 .map(|object| {
                     let (format, meta) = match local::resolve(&root, &object.path) {
-                        Some(file) => local_header(&store.context, &store.stats, &file, &object),
+                        Some(file) => {
+                            local_header(&store.context, &store.stats, &file, None, &object)
+                        }
                         None => (
                             Format::Raw,
                             Err(store.context.invalid_path(&object.path, "not a store path")),
@@ -411,8 +428,9 @@ impl Store {
         let store = Arc::clone(self);
         let scanned = tokio::task::spawn_blocking(move || {
             let hash = store.spec().layout.hash_prefix.clone();
-            local::walk_map(&dir, &relative, &hash, &|file, info| {
-                let (format, meta) = local_header(&store.context, &store.stats, file, &info);
+            local::walk_map(&dir, &relative, &hash, &|found, info| {
+                let (format, meta) =
+                    local_header(&store.context, &store.stats, found.path, found.file, &info);
                 map(Entry::read(store.spec(), info, format, meta))
             })
         })
