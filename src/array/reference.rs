@@ -96,6 +96,15 @@ pub struct ArrayRef {
 impl ArrayRef {
     /// Looks the object up and reads its header (two small requests).
     pub async fn open(store: Arc<Store>, path: &str) -> Result<ArrayRef, StoreError> {
+        if let Some(read) = store.head_and_header(path).await {
+            let (object, format, meta) = read?;
+            return Ok(ArrayRef {
+                store,
+                object,
+                format,
+                meta,
+            });
+        }
         let object = store.head(path).await?;
         let (format, meta) = store.read_header(&object).await?;
         Ok(ArrayRef {

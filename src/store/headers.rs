@@ -297,6 +297,42 @@ impl Store {
         self.context.endless_header(&object.path, len as usize)
     }
 
+    /// A local object's listing info ([`Store::head`]) and header ([`Store::read_header`]) on one
+    /// blocking thread: opening a local array hands work to another thread once instead of twice
+    /// (each hand-off is a thread wake-up). `None` for a remote store.
+    pub async fn head_and_header(
+        self: &Arc<Self>,
+        path: &str,
+    ) -> Option<Result<(ObjectInfo, Format, ArrayMeta), StoreError>> {
+        let Source::Local { root } = &self.source else {
+            return None;
+        };
+        let file = match self.file(root, path) {
+            Ok(file) => file,
+            Err(err) => return Some(Err(err)),
+        };
+        let store = Arc::clone(self);
+        let asked = path.to_string();
+        let read = tokio::task::spawn_blocking(move || {
+            let meta =
+                std::fs::metadata(&file).map_err(|e| store.context.io_error("head", &asked, e))?;
+            if !meta.is_file() {
+                return Err(store
+                    .context
+                    .invalid_path(&asked, "this is a folder, not a .npy file"));
+            }
+            let object = local::object_info(asked.trim_matches('/').to_string(), &meta);
+            let (format, header) = local_header(&store.context, &store.stats, &file, None, &object);
+            Ok((object, format, header?))
+        })
+        .await;
+        Some(read.unwrap_or_else(|err| {
+            Err(self
+                .context
+                .io_error("read", path, std::io::Error::other(err)))
+        }))
+    }
+
     /// The format and array metadata of a listed object; an object that holds no array is an
     /// error saying what it holds.
     pub async fn read_header(
