@@ -217,6 +217,42 @@ async fn an_object_replaced_after_listing_is_loaded_whole_from_its_new_version()
     assert_eq!(loaded.bytes(), expected_bytes("c_3d").as_slice());
 }
 
+/// Opening a local array (its stat and header read on one blocking thread) gives what the
+/// listing's `head` and `read_header` give, and errors that name the object for a folder, a
+/// missing file, an empty file and a path that would leave the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_open_equals_head_and_header_and_names_bad_paths() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::fixtures_dir().join("c_3d.npy"),
+        root.path().join("a.npy"),
+    )
+    .unwrap();
+    std::fs::create_dir(root.path().join("folder.npy")).unwrap();
+    std::fs::write(root.path().join("empty.npy"), b"").unwrap();
+    let spec = npyscope::config::StoreSpec::local_folder(root.path());
+    let store = store::open_shared(spec).unwrap();
+    let opened = ArrayRef::open(Arc::clone(&store), "a.npy").await.unwrap();
+    let head = store.head("a.npy").await.unwrap();
+    let (format, meta) = store.read_header(&head).await.unwrap();
+    assert_eq!(opened.object(), &head);
+    assert_eq!((opened.format(), opened.meta()), (&format, &meta));
+    assert_eq!(opened.shape(), &[2, 3, 4]);
+    for (path, says) in [
+        ("folder.npy", "this is a folder"),
+        ("missing.npy", "missing.npy"),
+        ("empty.npy", "empty"),
+        ("../a.npy", "not allowed"),
+    ] {
+        let err = ArrayRef::open(Arc::clone(&store), path)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{path} opened"))
+            .to_string();
+        assert!(err.contains(says), "{path}: {err}");
+    }
+}
+
 /// Installs numpy for `python3` when it is missing (a fresh machine has only pip).
 fn ensure_numpy() {
     let python = |args: &[&str]| {
