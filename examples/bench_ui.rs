@@ -51,6 +51,7 @@ fn setup_timeout() -> Duration {
 }
 
 fn main() -> anyhow::Result<()> {
+    npyscope::allocator::configure_mimalloc();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
         .iter()

@@ -3,6 +3,7 @@
 //! The core (config, stores, `.npy` headers, arrays, cache, jobs, signal reduction) knows
 //! nothing of the GUI; `cli` and `ui` call it, never the reverse (a UI test checks this).
 
+pub mod allocator;
 pub mod array;
 pub mod blob;
 pub mod cache;

@@ -25,6 +25,7 @@ fn parse_args() -> Cli {
 }
 
 fn main() -> ExitCode {
+    npyscope::allocator::configure_mimalloc();
     let cli = parse_args();
     tracing_subscriber::fmt()
         .with_env_filter(
