@@ -22,7 +22,7 @@ const PURGE_DELAY_MS: c_long = 10_000;
 /// Freed memory is given back to the system after 10 s unused instead of 1 s. A pan rebuilds
 /// megabytes of vertex buffers every frame; with 1 s, buffers given back were faulted in again
 /// (about 2,000 page faults in one frame, 14-60 ms on a virtual machine, in most 300-frame pans of
-/// 32 channels). With 10 s, five pans had no frame over 11 ms; the memory reported after a pan and
+/// 32 channels). With 10 s built in, six pans had no frame over 8.4 ms; the memory reported after a pan and
 /// the peak of a whole-array `get` did not change (2026-11-29, README). `MIMALLOC_PURGE_DELAY` in
 /// the environment still wins. Does nothing to a program that allocates with another allocator.
 pub fn configure_mimalloc() {

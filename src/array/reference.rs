@@ -94,7 +94,8 @@ pub struct ArrayRef {
 }
 
 impl ArrayRef {
-    /// Looks the object up and reads its header (two small requests).
+    /// Looks the object up and reads its header (two small requests; on a local store both on one
+    /// blocking thread).
     pub async fn open(store: Arc<Store>, path: &str) -> Result<ArrayRef, StoreError> {
         if let Some(read) = store.head_and_header(path).await {
             let (object, format, meta) = read?;

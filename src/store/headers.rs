@@ -314,14 +314,7 @@ impl Store {
         let store = Arc::clone(self);
         let asked = path.to_string();
         let read = tokio::task::spawn_blocking(move || {
-            let meta =
-                std::fs::metadata(&file).map_err(|e| store.context.io_error("head", &asked, e))?;
-            if !meta.is_file() {
-                return Err(store
-                    .context
-                    .invalid_path(&asked, "this is a folder, not a .npy file"));
-            }
-            let object = local::object_info(asked.trim_matches('/').to_string(), &meta);
+            let object = super::listing::local_head(&store.context, &file, &asked)?;
             let (format, header) = local_header(&store.context, &store.stats, &file, None, &object);
             Ok((object, format, header?))
         })

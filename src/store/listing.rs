@@ -9,7 +9,7 @@ use object_store::path::Path as ObjPath;
 use object_store::{ObjectMeta, ObjectStoreExt};
 
 use super::object::{Level, ObjectInfo, is_listed};
-use super::{Source, Store, StoreError, local};
+use super::{ErrorContext, Source, Store, StoreError, local};
 
 /// The listing entry of a remote object below `root`.
 fn remote_info(root: &ObjPath, meta: ObjectMeta) -> ObjectInfo {
@@ -144,16 +144,14 @@ impl Store {
         match &self.source {
             Source::Local { root } => {
                 let file = self.file(root, path)?;
-                let relative = path.trim_matches('/').to_string();
-                let meta = tokio::fs::metadata(&file)
+                let context = self.context.clone();
+                let asked = path.to_string();
+                tokio::task::spawn_blocking(move || local_head(&context, &file, &asked))
                     .await
-                    .map_err(|e| self.context.io_error("head", path, e))?;
-                if !meta.is_file() {
-                    return Err(self
-                        .context
-                        .invalid_path(path, "this is a folder, not a .npy file"));
-                }
-                Ok(local::object_info(relative, &meta))
+                    .map_err(|e| {
+                        self.context
+                            .io_error("head", path, std::io::Error::other(e))
+                    })?
             }
             Source::Remote { client, root, .. } => {
                 let key = self.key(root, path)?;
@@ -178,4 +176,21 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// What a local store says of its file `file` (the object `path`), blocking: [`Store::head`]'s
+/// answer, also given by [`Store::head_and_header`].
+pub(super) fn local_head(
+    context: &ErrorContext,
+    file: &std::path::Path,
+    path: &str,
+) -> Result<ObjectInfo, StoreError> {
+    let meta = std::fs::metadata(file).map_err(|e| context.io_error("head", path, e))?;
+    if !meta.is_file() {
+        return Err(context.invalid_path(path, "this is a folder, not a .npy file"));
+    }
+    Ok(local::object_info(
+        path.trim_matches('/').to_string(),
+        &meta,
+    ))
 }
