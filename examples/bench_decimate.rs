@@ -225,14 +225,24 @@ fn gbps(bytes: usize, t: Duration) -> f64 {
     bytes as f64 / t.as_secs_f64() / 1e9
 }
 
-/// The plain read: a wrapping sum of the bytes as u64 words, 8 accumulators.
+/// The plain read: a wrapping sum of the bytes as u64 words, 8 accumulators, with the kernels' one prefetch per
+/// 4 KiB page, 16 KiB ahead (without it this scan of a mapped file ran 20-30 % below the kernels on a Zen 4 EPYC,
+/// and stopped being the ceiling it stands for).
 fn sum_words(b: &[u8]) -> u64 {
     let (words, _) = b.as_chunks::<8>();
     let (blocks, rest) = words.as_chunks::<8>();
     let mut acc = [0u64; 8];
-    for blk in blocks {
-        for i in 0..8 {
-            acc[i] = acc[i].wrapping_add(u64::from_le_bytes(blk[i]));
+    for (k, page) in blocks.chunks(4096 / 64).enumerate() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE is part of the x86-64 baseline; a prefetch never faults, wherever it points.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(b.as_ptr().cast::<i8>().wrapping_add(k * 4096 + 16384));
+        }
+        for blk in page {
+            for i in 0..8 {
+                acc[i] = acc[i].wrapping_add(u64::from_le_bytes(blk[i]));
+            }
         }
     }
     let tail: u64 = rest
