@@ -226,7 +226,7 @@ fn gbps(bytes: usize, t: Duration) -> f64 {
 }
 
 /// The plain read: a wrapping sum of the bytes as u64 words, 8 accumulators, with the kernels' one prefetch per
-/// 4 KiB page, 16 KiB ahead (without it this scan of a mapped file ran 20-30 % below the kernels on a Zen 4 EPYC,
+/// 4 KiB page, 16 KiB ahead (without it this scan of a mapped file ran 9-23 % below the kernels on a Zen 4 EPYC,
 /// and stopped being the ceiling it stands for).
 fn sum_words(b: &[u8]) -> u64 {
     let (words, _) = b.as_chunks::<8>();
