@@ -14,7 +14,7 @@ const LANES: usize = 16;
 /// Values per part of a contiguous scan, so that the per-lane `u32` NaN counters cannot overflow.
 const PART: usize = 1 << 24;
 /// The contiguous loops go a page (4 KiB) at a time and, at each page, ask the CPU for a line
-/// [`PREFETCH_AHEAD`] bytes further on ([`prefetch_page_ahead`]).
+/// [`PREFETCH_AHEAD`] bytes further on ([`prefetch_ahead`]).
 const PAGE: usize = 4096;
 /// How far ahead of the scan the one prefetch per page reaches: four 4 KiB pages. The hardware prefetchers stop
 /// at page boundaries, so a scan of a memory-mapped file (4 KiB pages) otherwise waits at each new page for its
@@ -355,8 +355,8 @@ fn contiguous<const N: usize, V: Val, const L: usize>(
 ) -> Acc {
     if !V::FLOAT {
         let (mut mn, mut mx) = (V::HI, V::LO);
-        for (k, page) in vals.chunks(PAGE / N).enumerate() {
-            prefetch_page_ahead(vals, k * PAGE);
+        for page in vals.chunks(PAGE / N) {
+            prefetch_ahead(page);
             for &c in page {
                 let v = conv(c);
                 mn = if v < mn { v } else { mn };
@@ -375,8 +375,8 @@ fn contiguous<const N: usize, V: Val, const L: usize>(
         let mut mx = [V::LO; L];
         let mut nan = [0u32; L];
         let (blocks, rest) = part.as_chunks::<L>();
-        for (k, page) in blocks.chunks((PAGE / (L * N)).max(1)).enumerate() {
-            prefetch_page_ahead(part, k * PAGE);
+        for page in blocks.chunks((PAGE / (L * N)).max(1)) {
+            prefetch_ahead(page);
             for block in page {
                 for i in 0..L {
                     let v = conv(block[i]);
@@ -429,23 +429,20 @@ fn contiguous<const N: usize, V: Val, const L: usize>(
     total
 }
 
-/// Ask for the cache line [`PREFETCH_AHEAD`] bytes past byte `at` of `vals` (x86-64; elsewhere nothing). The
+/// Ask for the cache line [`PREFETCH_AHEAD`] bytes past the start of `from` (x86-64; elsewhere nothing). The
 /// address may lie past the slice, even past the mapping: a prefetch is a hint that never faults and reads
 /// nothing the program sees, so the next column's first pages are requested too.
 #[inline(always)]
-pub(crate) fn prefetch_page_ahead<T>(vals: &[T], at: usize) {
+pub(crate) fn prefetch_ahead<T>(from: &[T]) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let p = vals
-            .as_ptr()
-            .cast::<i8>()
-            .wrapping_add(at.wrapping_add(PREFETCH_AHEAD));
+        let p = from.as_ptr().cast::<i8>().wrapping_add(PREFETCH_AHEAD);
         // SAFETY: SSE, the feature `_mm_prefetch` needs, is part of the x86-64 baseline.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(p) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (vals, at);
+    let _ = from;
 }
 
 /// Every `stride`-th value (one channel of a row-major multi-channel array): memory-bound, one cache line or so

@@ -11,7 +11,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::SignalError;
-use super::kernel::{Src, Val, checked_bytes, exact_in_f32, prefetch_page_ahead, with_src};
+use super::kernel::{Src, Val, checked_bytes, exact_in_f32, prefetch_ahead, with_src};
 use super::pyramid::{Arrays, FIRST_SHIFT, Pyramid, Stored};
 use super::simd::Kernel;
 use crate::array::Lane;
@@ -204,7 +204,7 @@ impl<const N: usize, V: Val, F: Fn([u8; N]) -> V + Sync> Kernel for PackedRows<'
                 .and_then(|a| self.bytes.get(a..))
                 .and_then(|b| b.get(..width));
             if let Some(row) = row {
-                prefetch_page_ahead(row, 0);
+                prefetch_ahead(row);
                 self.acc
                     .push_row(row.as_chunks::<N>().0, |c| self.src.decode(c));
             }
