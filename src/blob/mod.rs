@@ -2,7 +2,7 @@
 //! attributes and `<blob@store>` objects, read without Python.
 //!
 //! [`read_header`] tells from the first bytes what a blob holds (an array's dtype, shape and data range), inflating
-//! only the start of a compressed one; [`decode`] gives the whole [`BlobValue`] tree, whose numeric arrays become
+//! only the start of a compressed one; [`decode()`] gives the whole [`BlobValue`] tree, whose numeric arrays become
 //! [`NdArray`](crate::array::NdArray)s or `.npy` files. Input is untrusted: every length is checked against the
 //! bytes left before allocating, inflating is capped, nesting is bounded, and a blob must hold exactly one item.
 

@@ -239,9 +239,9 @@ pub fn check_claim(claim: u64, compressed: u64, limit: u64) -> Result<(), BlobEr
     check_plausible(claim, compressed)
 }
 
-/// Inflates the whole `stream` (claiming `claim` bytes, checked as [`inflate_all`] does) into the buffers `outs`
+/// Inflates the whole `stream` (claiming `claim` bytes, checked as `inflate_all` does) into the buffers `outs`
 /// one after the other, which must hold exactly `claim` bytes together: a caller inflates a blob's header into a
-/// small buffer and its array's data straight into the array (no second copy). Errors as [`inflate_all`].
+/// small buffer and its array's data straight into the array (no second copy). Errors as `inflate_all`.
 pub fn inflate_into(
     stream: &[u8],
     claim: u64,

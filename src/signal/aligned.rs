@@ -19,7 +19,7 @@
 //! Under the column rule a window that ends at the lane's end (not a multiple of 1,024) cannot have all its
 //! column edges on block edges. So the aligned window keeps whole cells and may reach past the lane's end by
 //! less than one column: its last column holds only the samples that exist, and [`Columns::missing`] counts
-//! the rest. [`view`](super::view) of such a window clamps it to the lane instead (exact column rule, up to
+//! the rest. [`view`] of such a window clamps it to the lane instead (exact column rule, up to
 //! 1,024 raw samples per column edge).
 
 use std::ops::Range;
@@ -34,7 +34,7 @@ use crate::array::Lane;
 /// pyramid's first level may read raw; longer windows get one first-level block per column instead.
 pub const ALIGNED_RAW_BYTES: u64 = 1 << 20;
 
-/// A window widened so that its columns are whole pyramid blocks (see the [module documentation](self)):
+/// A window widened so that its columns are whole pyramid blocks (see the module documentation):
 /// returns the sample range — start and end multiples of the column size, the end possibly past the lane's
 /// end by less than one column — and the column count (at most `width`) that [`aligned_view`] draws. Requests
 /// `view` would refuse (width 0 or above [`MAX_WIDTH`], a reversed range), width 1, and windows of at most

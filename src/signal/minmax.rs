@@ -28,7 +28,7 @@ pub fn decimate(lane: &Lane<'_>, range: Range<u64>, width: usize) -> Result<Colu
     decimate_with(lane, range, width, false)
 }
 
-/// [`decimate`] on all cores (rayon, split by columns; below [`MIN_PARALLEL_SAMPLES`] on this thread, where
+/// [`decimate`] on all cores (rayon, split by columns; below `MIN_PARALLEL_SAMPLES` (2^20) on this thread, where
 /// waking the pool costs more than it saves); the result is identical.
 pub fn decimate_par(
     lane: &Lane<'_>,

@@ -38,7 +38,7 @@ const BLOCKS_PER_TASK: usize = 256;
 /// Levels stop once one has no more blocks than this (a coarser one would not save work).
 const TOP_BLOCKS: usize = 1 << STEP_SHIFT;
 
-/// Block min/max of one lane at several block sizes; see the [module documentation](self).
+/// Block min/max of one lane at several block sizes; see the module documentation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pyramid {
     len: u64,

@@ -2,7 +2,7 @@
 //! colour-mapped image in a zoomable plot, with a colour bar, the colour controls, axis choice
 //! and one slider per other axis.
 //!
-//! The plane is read by [`crate::view::plane`] (reduced to at most [`MAX_SIDE`] pixels a side)
+//! The plane is read by [`crate::view::plane()`] (reduced to at most [`MAX_SIDE`] pixels a side)
 //! and coloured by [`crate::view::colorize`]; both run again only when their inputs change.
 
 use std::ops::Range;
