@@ -19,8 +19,8 @@ const PAGE: usize = 4096;
 /// How far ahead of the scan the one prefetch per page reaches: four 4 KiB pages. The hardware prefetchers stop
 /// at page boundaries, so a scan of a memory-mapped file (4 KiB pages) otherwise waits at each new page for its
 /// address translation and first line. Measured on a Zen 4 EPYC, 1e8 samples mapped from the page cache, one
-/// core: f32 21.1 -> 26.5 GB/s, int16 22.2 -> 27.7 GB/s. One and two pages ahead gained less (f32: 23.0 and 24.3
-/// against 27.6 GB/s), eight and sixteen about the same.
+/// core, at the AVX2 level: f32 22.5 -> 28.8 GB/s, int16 27.4 -> 29.0 GB/s (medians of three). One and two pages
+/// ahead gained less (f32: 23.0 and 24.3 against 27.6 GB/s), eight and sixteen about the same.
 const PREFETCH_AHEAD: usize = 4 * PAGE;
 
 /// A native value a lane's bytes decode to; min/max run in this type and widen to f64 once per scan.
