@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::error::{ArrayError, sizes, to_usize};
 use super::lane::{Lane, Selection, lane};
-use super::native::{apply, fortran_to_c, native_dtype, swap_plan};
+use super::native::{Run, apply, fortran_to_c, native_dtype, swap_plan};
 use crate::npy::{ArrayMeta, DType, ScalarKind};
 
 /// An array in memory: native byte order (nested fields included), C order, bytes in an 8-byte-aligned buffer.
@@ -124,17 +124,41 @@ impl NdArray {
         if native_dtype(dtype) != *dtype {
             return Ok(None);
         }
+        NdArray::zeroed_native(dtype, shape).map(Some)
+    }
+
+    /// An array of `shape` to be filled in place with C-order bytes of the `stored` dtype, in
+    /// its byte order (a read straight into the array: no second copy of it is held);
+    /// [`Filling::finish`] then turns them native.
+    pub fn filling(stored: &DType, shape: &[u64]) -> Result<Filling, ArrayError> {
+        let array = NdArray::zeroed_native(&native_dtype(stored), shape)?;
+        let itemsize = if array.nbytes == 0 {
+            0
+        } else {
+            to_usize(stored.itemsize(), "the item size")?
+        };
+        let mut plan = Vec::new();
+        swap_plan(stored, 0, &mut plan);
+        Ok(Filling {
+            array,
+            plan,
+            itemsize,
+        })
+    }
+
+    /// [`NdArray::zeroed`] for a `dtype` known to be native.
+    fn zeroed_native(dtype: &DType, shape: &[u64]) -> Result<NdArray, ArrayError> {
         let (size, nbytes) = sizes(dtype, shape)?;
         let nbytes = to_usize(nbytes, "the byte count")?;
         let buf = vec![0u64; nbytes.div_ceil(8)];
         advise_huge_pages(&buf);
-        Ok(Some(NdArray {
+        Ok(NdArray {
             dtype: dtype.clone(),
             shape: shape.to_vec(),
             size,
             nbytes,
             buf,
-        }))
+        })
     }
 
     /// The data bytes, for filling an array made by [`NdArray::zeroed`].
@@ -200,6 +224,29 @@ fn advise_huge_pages(buf: &[u64]) {
                 );
             }
         }
+    }
+}
+
+/// An array being filled in place with its bytes as stored (C order, the stored byte order),
+/// made by [`NdArray::filling`]: the bytes land in the array itself, so reading an array into
+/// memory never holds it twice.
+pub struct Filling {
+    array: NdArray,
+    /// The byte swaps that make the stored bytes native (empty when they already are).
+    plan: Vec<Run>,
+    itemsize: usize,
+}
+
+impl Filling {
+    /// The array's bytes, to be written as stored.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.array.bytes_mut()
+    }
+
+    /// The filled array, its bytes swapped to native order where the stored order differs.
+    pub fn finish(mut self) -> NdArray {
+        apply(&self.plan, self.itemsize, self.array.bytes_mut());
+        self.array
     }
 }
 

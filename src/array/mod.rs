@@ -13,7 +13,7 @@ mod reference;
 pub mod text;
 pub mod window;
 
-pub use data::{Element, NdArray};
+pub use data::{Element, Filling, NdArray};
 pub use error::ArrayError;
 pub use lane::{ComplexPart, Lane, NumKind, Selection};
 pub use mapped::{MapMode, MappedArray};

@@ -257,23 +257,103 @@ impl ArrayRef {
                 "{total} bytes do not fit in memory here"
             )))
         })?;
+        let mut all = Vec::with_capacity(capacity);
         let parts = window::split_range(range, PART_BYTES);
+        self.read_parts(parts, progress, cancel, |_, bytes| {
+            all.extend_from_slice(bytes);
+            Ok(())
+        })
+        .await?;
+        Ok(all)
+    }
+
+    /// Fills `dest` with the bytes of `range` (as many as `dest` holds), each part copied to
+    /// its place as it arrives.
+    async fn fetch_into(
+        &self,
+        range: Range<u64>,
+        dest: &mut [u8],
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<(), AccessError> {
+        let wanted = range.end.saturating_sub(range.start);
+        if wanted != dest.len() as u64 {
+            return Err(self.data_error(ArrayError::DataLength {
+                expected: dest.len() as u64,
+                actual: wanted,
+            }));
+        }
+        let start = range.start;
+        let parts = window::split_range(range, PART_BYTES);
+        self.read_parts(parts, progress, cancel, |part, bytes| {
+            // In bounds: every part lies inside `range`, whose length `dest` has.
+            let at = (part.start - start) as usize;
+            dest[at..at + bytes.len()].copy_from_slice(bytes);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Reads `parts` (absolute byte ranges, in order) of this version of the object,
+    /// [`PARTS_IN_FLIGHT`] at a time, and hands each to `place` in order as it arrives: only
+    /// the parts in flight are held. A part the store returns short is an error, never handed on.
+    async fn read_parts(
+        &self,
+        parts: Vec<Range<u64>>,
+        progress: &Progress,
+        cancel: &CancellationToken,
+        mut place: impl FnMut(Range<u64>, &[u8]) -> Result<(), AccessError>,
+    ) -> Result<(), AccessError> {
         let reads = futures::stream::iter(parts)
             .map(|part| async move {
-                self.store
-                    .read_range_reported(&self.object, part, &|news| progress.on_read(news))
-                    .await
+                let bytes = self
+                    .store
+                    .read_range_reported(&self.object, part.clone(), &|news| progress.on_read(news))
+                    .await?;
+                Ok::<_, AccessError>((part, bytes))
             })
             .buffered(PARTS_IN_FLIGHT)
-            .try_fold(Vec::with_capacity(capacity), |mut all, bytes| async move {
-                all.extend_from_slice(&bytes);
-                Ok(all)
+            .try_for_each(|(part, bytes)| {
+                let expected = part.end - part.start;
+                let placed = if bytes.len() as u64 == expected {
+                    place(part, &bytes)
+                } else {
+                    Err(self.data_error(ArrayError::DataLength {
+                        expected,
+                        actual: bytes.len() as u64,
+                    }))
+                };
+                futures::future::ready(placed)
             });
         tokio::select! {
             biased;
             () = cancel.cancelled() => Err(self.cancelled()),
-            all = reads => Ok(all?),
+            read = reads => read,
         }
+    }
+
+    /// The bytes of `range`, an array of `dtype` and `shape` as stored, in memory in native C
+    /// order. C-order bytes are read straight into the array, so it is never held twice;
+    /// Fortran-order ones (2-D and up) are read whole, then transposed into the array.
+    async fn fetch_array(
+        &self,
+        range: Range<u64>,
+        (dtype, shape, fortran_order): (&DType, &[u64], bool),
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<NdArray, AccessError> {
+        progress.set_total_bytes(range.end.saturating_sub(range.start));
+        if fortran_order && shape.len() >= 2 {
+            let bytes = self.fetch_bytes(range, progress, cancel).await?;
+            let (dtype, shape) = (dtype.clone(), shape.to_vec());
+            return self
+                .convert(move || NdArray::from_parts(&dtype, true, &shape, &bytes))
+                .await;
+        }
+        let mut filling = NdArray::filling(dtype, shape).map_err(|e| self.data_error(e))?;
+        self.fetch_into(range, filling.bytes_mut(), progress, cancel)
+            .await?;
+        self.convert(move || Ok(filling.finish())).await
     }
 
     /// The whole array in memory: typed, native byte order, C order (Fortran-order files are
@@ -320,12 +400,10 @@ impl ArrayRef {
         if let Some(file) = self.store.local_path(&self.object.path) {
             return self.load_local(file, progress).await;
         }
-        let start = self.meta.data_offset;
-        let bytes = self
-            .read_bytes(start..start + self.meta.nbytes, progress, cancel)
-            .await?;
-        let meta = self.meta.clone();
-        self.convert(move || NdArray::from_npy_data(&meta, &bytes))
+        let meta = &self.meta;
+        let start = meta.data_offset;
+        let stored = (&meta.dtype, meta.shape.as_slice(), meta.fortran_order);
+        self.fetch_array(start..start + meta.nbytes, stored, progress, cancel)
             .await
     }
 
@@ -416,16 +494,13 @@ impl ArrayRef {
             ));
         }
         let window = window::row_window(&self.meta, rows).map_err(|e| self.data_error(e))?;
-        let bytes = self
-            .read_bytes(window.byte_range.clone(), progress, cancel)
-            .await?;
-        let (dtype, shape, fortran) = (
-            self.meta.dtype.clone(),
-            window.shape.clone(),
+        let stored = (
+            &self.meta.dtype,
+            window.shape.as_slice(),
             window.fortran_order,
         );
         let array = self
-            .convert(move || NdArray::from_parts(&dtype, fortran, &shape, &bytes))
+            .fetch_array(window.byte_range.clone(), stored, progress, cancel)
             .await?;
         Ok((window, array))
     }
@@ -474,39 +549,50 @@ impl ArrayRef {
                 .map_err(|e| self.data_error(e))?;
             return Ok((start..end, empty));
         }
+        let window_bytes = run
+            .checked_mul(columns)
+            .and_then(|n| usize::try_from(n).ok());
+        let Some(window_bytes) = window_bytes else {
+            return Err(self.data_error(ArrayError::TooBig(format!(
+                "{columns} columns of {run} bytes do not fit in memory here"
+            ))));
+        };
+        // The runs of the window, column after column (Fortran order), each copied out of the
+        // parts that hold it as they arrive; bytes between close runs are read and dropped.
         let merged = merge_runs(&runs, PART_BYTES);
         progress.set_total_bytes(merged.iter().map(|r| r.end - r.start).sum());
-        let pieces: Vec<(Range<u64>, Vec<u8>)> = {
-            let reads = futures::stream::iter(merged)
-                .map(|range| async move {
-                    let bytes = self.fetch_bytes(range.clone(), progress, cancel).await?;
-                    Ok::<_, AccessError>((range, bytes))
-                })
-                .buffered(PARTS_IN_FLIGHT)
-                .try_collect();
-            tokio::select! {
-                biased;
-                () = cancel.cancelled() => return Err(self.cancelled()),
-                pieces = reads => pieces?,
+        let parts: Vec<Range<u64>> = merged
+            .into_iter()
+            .flat_map(|range| window::split_range(range, PART_BYTES))
+            .collect();
+        let mut bytes = vec![0u8; window_bytes];
+        let mut copied = 0usize;
+        let mut first = 0;
+        self.read_parts(parts, progress, cancel, |part, data| {
+            while runs.get(first).is_some_and(|r| r.end <= part.start) {
+                first += 1;
             }
-        };
-        let mut bytes = Vec::with_capacity(usize::try_from(run * columns).unwrap_or(0));
-        let mut piece = pieces.iter();
-        let mut current = piece.next();
-        for wanted in &runs {
-            while let Some((range, _)) = current {
-                if range.end >= wanted.end && range.start <= wanted.start {
+            for (k, wanted) in runs.iter().enumerate().skip(first) {
+                if wanted.start >= part.end {
                     break;
                 }
-                current = piece.next();
+                let from = wanted.start.max(part.start);
+                let to = wanted.end.min(part.end);
+                // In bounds: `from..to` lies in both the part and column k's run.
+                let at = k * run as usize + (from - wanted.start) as usize;
+                let len = (to - from) as usize;
+                let src = (from - part.start) as usize;
+                bytes[at..at + len].copy_from_slice(&data[src..src + len]);
+                copied += len;
             }
-            let Some((range, data)) = current else {
-                return Err(
-                    self.data_error(ArrayError::TooBig("a window run was not read".to_string()))
-                );
-            };
-            let from = (wanted.start - range.start) as usize;
-            bytes.extend_from_slice(&data[from..from + run as usize]);
+            Ok(())
+        })
+        .await?;
+        if copied != window_bytes {
+            return Err(self.data_error(ArrayError::DataLength {
+                expected: window_bytes as u64,
+                actual: copied as u64,
+            }));
         }
         let mut shape = meta.shape.clone();
         shape[0] = end - start;

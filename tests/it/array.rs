@@ -194,6 +194,63 @@ async fn remote_rows_read_only_the_window_and_mmap_goes_through_the_cache() {
     assert_eq!(cache.entries().unwrap().len(), 1);
 }
 
+/// Arrays numpy wrote, served over S3, read in more parts than one ranged request holds: the
+/// windows and loads must equal numpy's own slices, made native and C order, byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_and_loads_over_many_parts_equal_numpy() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().display();
+    // Big-endian, so every path also swaps; columns of 9.6 MB, more than one 8 MiB part.
+    numpy_agrees(&format!(
+        "rng = np.random.default_rng(3)\n\
+         f = np.asfortranarray(rng.standard_normal((1_200_000, 2)).astype('>f8'))\n\
+         np.save('{dir}/fortran.npy', f)\n\
+         np.ascontiguousarray(f[50_000:1_150_000], dtype='=f8').tofile('{dir}/fortran_mid.raw')\n\
+         np.ascontiguousarray(f[:10], dtype='=f8').tofile('{dir}/fortran_head.raw')\n\
+         c = rng.integers(-2**31, 2**31, size=(2_500_000, 2)).astype('>i4')\n\
+         np.save('{dir}/c.npy', c)\n\
+         np.ascontiguousarray(c, dtype='=i4').tofile('{dir}/c_all.raw')\n\
+         np.ascontiguousarray(c[7:2_400_007], dtype='=i4').tofile('{dir}/c_rows.raw')\n"
+    ));
+    let read = |name: &str| std::fs::read(work.path().join(name)).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let server = S3TestServer::start(root.path());
+    let files = vec![
+        ("fortran.npy".to_string(), read("fortran.npy")),
+        ("c.npy".to_string(), read("c.npy")),
+    ];
+    common::upload(&server, "big", files).await;
+    let store = store::open_shared(common::s3_spec(&server, "big", "big", "")).unwrap();
+    let (progress, cancel) = (Progress::new(None), CancellationToken::new());
+
+    let fortran = ArrayRef::open(Arc::clone(&store), "fortran.npy")
+        .await
+        .unwrap();
+    // Runs of 8.8 MB, 0.8 MB apart: read as one range in parts, each run out of two or three.
+    let (rows, mid) = fortran
+        .read_rows(50_000..1_150_000, &progress, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(rows, 50_000..1_150_000);
+    assert_eq!(mid.shape(), &[1_100_000, 2]);
+    assert!(
+        mid.bytes() == read("fortran_mid.raw"),
+        "rows 50,000:1,150,000"
+    );
+    // Runs of 80 bytes, 9.6 MB apart: one request each, nothing between them read.
+    let before = store.stats().bytes();
+    let (_, head) = fortran.read_rows(0..10, &progress, &cancel).await.unwrap();
+    assert_eq!(store.stats().bytes() - before, 2 * 10 * 8);
+    assert!(head.bytes() == read("fortran_head.raw"), "rows :10");
+
+    let c = ArrayRef::open(Arc::clone(&store), "c.npy").await.unwrap();
+    let all = c.load(None, &progress, &cancel).await.unwrap();
+    assert_eq!(all.shape(), &[2_500_000, 2]);
+    assert!(all.bytes() == read("c_all.raw"), "the whole C-order array");
+    let (_, window) = c.read_rows(7..2_400_007, &progress, &cancel).await.unwrap();
+    assert!(window.bytes() == read("c_rows.raw"), "rows 7:2,400,007");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_replaced_after_listing_is_loaded_whole_from_its_new_version() {
     let root = tempfile::tempdir().unwrap();
