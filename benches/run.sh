@@ -4,7 +4,8 @@
 # Data is generated under $NPYSCOPE_BENCH_DIR (default: a folder in /tmp), never in the repo.
 #
 #   benches/run.sh            # everything
-#   benches/run.sh ls_local   # one comparison: ls_local, ls_local_scaling (taskset 1..nproc cores), ls_s3, load_local_1gib, mmap_open_10gib,
+#   benches/run.sh ls_local   # one comparison: ls_local, ls_local_scaling (taskset 1..nproc cores), ls_s3, load_local_1gib,
+#                             # load_local_fortran_512mib, mmap_open_10gib,
 #                             # download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start,
 #                             # db (db rows vs DataJoint; the window's first page and scrolling of a
 #                             # 100,000-row table; listing from the database vs the store),
@@ -84,7 +85,7 @@ run_cold_start() {
 case "$name" in
   ls_local|ls_s3|ls_local_scaling)
     python3 benches/ls_headers.py --npyscope "$bin" --server "$server" --work "$work" --only "$name" ;;
-  load_local_1gib|mmap_open_10gib|download_s3_1gib|window_s3_1000_rows)
+  load_local_1gib|load_local_fortran_512mib|mmap_open_10gib|download_s3_1gib|window_s3_1000_rows)
     python3 benches/array_access.py --bench "$access" --server "$server" --work "$work" --only "$name" ;;
   decimate)
     run_decimate ;;
@@ -107,6 +108,6 @@ case "$name" in
     python3 benches/db_rows.py --npyscope "$bin" --server "$server" --work "$work" --ui "$target/release/examples/bench_ui"
     python3 benches/blobs.py --npyscope "$bin" --bench "$blob" --work "$work" ;;
   *)
-    echo "unknown benchmark \"$name\" (known: ls_local, ls_local_scaling, ls_s3, load_local_1gib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start, db, blob)" >&2
+    echo "unknown benchmark \"$name\" (known: ls_local, ls_local_scaling, ls_s3, load_local_1gib, load_local_fortran_512mib, mmap_open_10gib, download_s3_1gib, window_s3_1000_rows, decimate, ui, cold_start, db, blob)" >&2
     exit 2 ;;
 esac

@@ -33,7 +33,7 @@ impl NdArray {
         shape: &[u64],
         data: &[u8],
     ) -> Result<NdArray, ArrayError> {
-        let (size, nbytes) = sizes(dtype, shape)?;
+        let (_, nbytes) = sizes(dtype, shape)?;
         if nbytes != data.len() as u64 {
             return Err(ArrayError::DataLength {
                 expected: nbytes,
@@ -42,13 +42,7 @@ impl NdArray {
         }
         // Both now fit in usize: nbytes equals a slice length, and itemsize × size = nbytes.
         let nbytes = data.len();
-        let mut arr = NdArray {
-            dtype: native_dtype(dtype),
-            shape: shape.to_vec(),
-            size,
-            nbytes,
-            buf: vec![0u64; nbytes.div_ceil(8)],
-        };
+        let mut arr = NdArray::zeroed_native(&native_dtype(dtype), shape)?;
         // An element is never bigger than the data unless there are no elements (then nothing is copied).
         let itemsize = if nbytes == 0 {
             0
@@ -202,7 +196,7 @@ impl NdArray {
 
 /// Asks Linux to back a large, not yet touched buffer with transparent huge pages (as numpy
 /// does for its arrays): filling 1 GiB then takes 512 times fewer page faults.
-fn advise_huge_pages(buf: &[u64]) {
+pub(crate) fn advise_huge_pages<T>(buf: &[T]) {
     const HUGE: usize = 2 << 20;
     let len = std::mem::size_of_val(buf);
     if !cfg!(target_os = "linux") || len < 2 * HUGE {

@@ -1,6 +1,10 @@
 //! Byte-order and layout conversion to the host's native form: which bytes of an element to reverse (recursively
 //! through structured fields and sub-arrays), and the Fortran → C transpose.
 
+use std::ops::Range;
+
+use rayon::prelude::*;
+
 use crate::npy::{ByteOrder, DType, Field, ScalarKind, ScalarType};
 
 /// Whether scalars in `order` must be byte-reversed on this host.
@@ -175,6 +179,11 @@ fn swap_units(buf: &mut [u8], width: usize) {
 
 /// Copies Fortran-ordered `src` into C-ordered `dst` (same length: the product of `shape` times `itemsize`, which
 /// the caller checked fits in `usize`).
+///
+/// Reversing the axes is, for each index of the axes between, a 2-D transpose between the first axis (contiguous
+/// in `src`) and the last (contiguous in `dst`). It goes in square tiles, so that both sides are read and written
+/// a cache line at a time: element by element, one side jumps a whole column per element (the copy ran at
+/// 0.5 GB/s, as numpy's `ascontiguousarray` of a Fortran array does).
 pub(crate) fn fortran_to_c(src: &[u8], dst: &mut [u8], shape: &[usize], itemsize: usize) {
     let n = shape.len();
     let total = shape.iter().try_fold(itemsize, |a, &d| a.checked_mul(d));
@@ -186,37 +195,115 @@ pub(crate) fn fortran_to_c(src: &[u8], dst: &mut [u8], shape: &[usize], itemsize
     if src.is_empty() {
         return;
     }
-    // Byte strides of the source (Fortran): the first axis varies fastest.
-    let mut fstride = Vec::with_capacity(n);
-    let mut acc = itemsize;
-    for &d in shape {
-        fstride.push(acc);
-        acc = acc.saturating_mul(d);
+    // Every product below is at most the element count, which fits (checked above).
+    let axes = Axes {
+        src_last: shape[..n - 1].iter().product::<usize>() * itemsize,
+        dst_first: shape[1..].iter().product::<usize>() * itemsize,
+        first: shape[0],
+        last: shape[n - 1],
+        middle: &shape[1..n - 1],
+        src_middle: (1..n - 1)
+            .map(|k| shape[..k].iter().product::<usize>() * itemsize)
+            .collect(),
+        dst_middle: (1..n - 1)
+            .map(|k| shape[k + 1..].iter().product::<usize>() * itemsize)
+            .collect(),
+    };
+    // The first axis is the outermost in `dst`, so a run of its indices is one contiguous block
+    // there: large arrays go block by block on all cores.
+    let threads = rayon::current_num_threads().min(dst.len() / Axes::MIN_PARALLEL_BYTES);
+    if threads <= 1 {
+        axes.fill(src, dst, 0, itemsize);
+        return;
     }
-    let last = shape[n - 1];
-    let last_stride = fstride[n - 1];
-    let mut idx = vec![0usize; n - 1];
-    let mut out = dst.chunks_exact_mut(itemsize);
-    loop {
-        let base: usize = idx.iter().zip(&fstride).map(|(i, s)| i * s).sum();
-        for j in 0..last {
-            let s = base + j * last_stride;
-            if let (Some(o), Some(v)) = (out.next(), src.get(s..s + itemsize)) {
-                o.copy_from_slice(v);
+    let per_block = axes.first.div_ceil(threads).next_multiple_of(Axes::TILE);
+    dst.par_chunks_mut(per_block * axes.dst_first)
+        .enumerate()
+        .for_each(|(k, block)| axes.fill(src, block, k * per_block, itemsize));
+}
+
+/// How [`fortran_to_c`] walks an array: the two axes it transposes between (their lengths and
+/// byte strides: the last axis in `src`, the first in `dst`), and the axes between.
+struct Axes<'a> {
+    src_last: usize,
+    dst_first: usize,
+    first: usize,
+    last: usize,
+    middle: &'a [usize],
+    /// Byte strides of the middle axes in `src` and in `dst`.
+    src_middle: Vec<usize>,
+    dst_middle: Vec<usize>,
+}
+
+impl Axes<'_> {
+    /// Elements per side of a tile: 32 × 32 elements of up to 8 bytes (8 KiB a side) stay in the first-level cache.
+    const TILE: usize = 32;
+    /// Below this many bytes per core, one core does it all.
+    const MIN_PARALLEL_BYTES: usize = 4 << 20;
+
+    /// Fills `block`, the C-order rows of the first axis from `first_row` on (as many as it holds), from all of
+    /// `src`: one 2-D transpose for each index of the middle axes.
+    fn fill(&self, src: &[u8], block: &mut [u8], first_row: usize, item: usize) {
+        let rows = first_row..(first_row + block.len() / self.dst_first).min(self.first);
+        let mut idx = vec![0usize; self.middle.len()];
+        loop {
+            let src_base = idx.iter().zip(&self.src_middle).map(|(i, s)| i * s).sum();
+            let dst_base = idx.iter().zip(&self.dst_middle).map(|(i, s)| i * s).sum();
+            let at = (rows.clone(), src_base, dst_base);
+            match item {
+                1 => self.transpose(src, block, at, 1),
+                2 => self.transpose(src, block, at, 2),
+                4 => self.transpose(src, block, at, 4),
+                8 => self.transpose(src, block, at, 8),
+                16 => self.transpose(src, block, at, 16),
+                other => self.transpose(src, block, at, other),
+            }
+            // Odometer over the middle axes (any order visits each once).
+            let mut k = self.middle.len();
+            loop {
+                if k == 0 {
+                    return;
+                }
+                k -= 1;
+                idx[k] += 1;
+                if idx[k] < self.middle[k] {
+                    break;
+                }
+                idx[k] = 0;
             }
         }
-        // Odometer over all axes but the last, last-but-one fastest (C order).
-        let mut k = n - 1;
-        loop {
-            if k == 0 {
-                return;
+    }
+
+    /// `block[dst_base + (i - rows.start) × dst_first + j × item] = src[src_base + i × item + j × src_last]` for
+    /// every `i` in `rows` and `j` of the last axis, tile by tile. Inlined with `item` a constant, each element is
+    /// one load and one store.
+    #[inline(always)]
+    fn transpose(
+        &self,
+        src: &[u8],
+        block: &mut [u8],
+        (rows, src_base, dst_base): (Range<usize>, usize, usize),
+        item: usize,
+    ) {
+        let tile = if item <= 8 {
+            Self::TILE
+        } else {
+            Self::TILE / 2
+        };
+        for j0 in (0..self.last).step_by(tile) {
+            let j1 = (j0 + tile).min(self.last);
+            for i0 in rows.clone().step_by(tile) {
+                let i1 = (i0 + tile).min(rows.end);
+                for j in j0..j1 {
+                    let from = src_base + j * self.src_last + i0 * item;
+                    let row = &src[from..from + (i1 - i0) * item];
+                    let mut to = dst_base + (i0 - rows.start) * self.dst_first + j * item;
+                    for element in row.chunks_exact(item) {
+                        block[to..to + item].copy_from_slice(element);
+                        to += self.dst_first;
+                    }
+                }
             }
-            k -= 1;
-            idx[k] += 1;
-            if idx[k] < shape[k] {
-                break;
-            }
-            idx[k] = 0;
         }
     }
 }
@@ -270,6 +357,71 @@ mod tests {
                     assert_eq!(dst[i * 12 + j * 4 + k] as usize, i + 2 * j + 6 * k);
                 }
             }
+        }
+    }
+
+    /// The plain definition: C index (i0, …, in) takes the element at Fortran offset i0 + d0 (i1 + d1 (…)).
+    fn reference_fortran_to_c(src: &[u8], shape: &[usize], itemsize: usize) -> Vec<u8> {
+        let count: usize = shape.iter().product();
+        let mut dst = Vec::with_capacity(src.len());
+        for c in 0..count {
+            // Split the C flat index into indices, last axis fastest; build the Fortran offset.
+            let (mut rest, mut offset, mut stride) = (c, 0, 1);
+            let mut idx = vec![0; shape.len()];
+            for (k, &d) in shape.iter().enumerate().rev() {
+                idx[k] = rest % d;
+                rest /= d;
+            }
+            for (k, &d) in shape.iter().enumerate() {
+                offset += idx[k] * stride;
+                stride *= d;
+            }
+            dst.extend_from_slice(&src[offset * itemsize..(offset + 1) * itemsize]);
+        }
+        dst
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        /// Tiles cut anywhere (sides up to 70 cross the 32- and 16-element tiles), any number of middle axes, every
+        /// item size the loop is specialised for and two it is not.
+        #[test]
+        fn tiled_transpose_matches_the_definition(
+            shape in proptest::collection::vec(1usize..70, 2..5)
+                .prop_filter("at most 20,000 elements", |s| s.iter().product::<usize>() <= 20_000),
+            itemsize in proptest::sample::select(&[1usize, 2, 3, 4, 8, 12, 16][..]),
+        ) {
+            let len = shape.iter().product::<usize>() * itemsize;
+            let src: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
+            let mut dst = vec![0u8; len];
+            fortran_to_c(&src, &mut dst, &shape, itemsize);
+            prop_assert_eq!(dst, reference_fortran_to_c(&src, &shape, itemsize));
+        }
+    }
+
+    /// Large enough to go in blocks on several threads (uneven blocks, tiles cut at their edges), in a pool of its
+    /// own so the blocks are there on a machine of any size.
+    #[test]
+    fn transpose_in_blocks_on_threads_matches_the_definition() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        for (shape, itemsize) in [(vec![3001, 7, 101], 8), (vec![70_001, 33], 4)] {
+            let len = shape.iter().product::<usize>() * itemsize;
+            assert!(
+                len >= 2 * Axes::MIN_PARALLEL_BYTES,
+                "{shape:?} goes in blocks"
+            );
+            let src: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
+            let mut dst = vec![0u8; len];
+            pool.install(|| fortran_to_c(&src, &mut dst, &shape, itemsize));
+            assert!(
+                dst == reference_fortran_to_c(&src, &shape, itemsize),
+                "{shape:?}"
+            );
         }
     }
 

@@ -667,34 +667,32 @@ impl ArrayRef {
     }
 }
 
-/// Reads a local `.npy`'s data (blocking): into the array's own buffer with one read when the
-/// layout is native C order, else read whole and converted.
+/// Reads a local `.npy`'s data (blocking), on all cores: C order straight into the array's own
+/// buffer (bytes swapped there when the file's byte order is not native); Fortran order into a
+/// buffer of its size, then transposed into the array.
 fn read_local(
     file: &std::path::Path,
     meta: &ArrayMeta,
 ) -> std::io::Result<Result<NdArray, ArrayError>> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut handle = std::fs::File::open(file)?;
-    let in_place = if meta.fortran_order && meta.ndim() >= 2 {
-        None
-    } else {
-        match NdArray::zeroed(&meta.dtype, &meta.shape) {
-            Ok(array) => array,
+    let handle = std::fs::File::open(file)?;
+    if !meta.fortran_order || meta.ndim() < 2 {
+        let mut filling = match NdArray::filling(&meta.dtype, &meta.shape) {
+            Ok(filling) => filling,
             Err(e) => return Ok(Err(e)),
-        }
+        };
+        read_parallel(&handle, meta.data_offset, filling.bytes_mut())?;
+        return Ok(Ok(filling.finish()));
+    }
+    let Ok(len) = usize::try_from(meta.nbytes) else {
+        return Ok(Err(ArrayError::TooBig(format!(
+            "{} bytes do not fit in memory here",
+            meta.nbytes
+        ))));
     };
-    Ok(match in_place {
-        Some(mut array) => {
-            read_parallel(&handle, meta.data_offset, array.bytes_mut())?;
-            Ok(array)
-        }
-        None => {
-            handle.seek(SeekFrom::Start(meta.data_offset))?;
-            let mut bytes = Vec::new();
-            (&mut handle).take(meta.nbytes).read_to_end(&mut bytes)?;
-            NdArray::from_npy_data(meta, &bytes)
-        }
-    })
+    let mut bytes = vec![0u8; len];
+    super::data::advise_huge_pages(&bytes);
+    read_parallel(&handle, meta.data_offset, &mut bytes)?;
+    Ok(NdArray::from_npy_data(meta, &bytes))
 }
 
 /// Fills `buf` from `file` at `offset`, one thread per core for large reads: copying from the
