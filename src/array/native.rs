@@ -182,8 +182,8 @@ fn swap_units(buf: &mut [u8], width: usize) {
 ///
 /// Reversing the axes is, for each index of the axes between, a 2-D transpose between the first axis (contiguous
 /// in `src`) and the last (contiguous in `dst`). It goes in square tiles, so that both sides are read and written
-/// a cache line at a time: element by element, one side jumps a whole column per element (the copy ran at
-/// 0.5 GB/s, as numpy's `ascontiguousarray` of a Fortran array does).
+/// a cache line at a time (element by element, one side jumped a whole column per element: a 512 MB Fortran-order
+/// load took 0.9 s, now 0.13 s on all cores; see the README).
 pub(crate) fn fortran_to_c(src: &[u8], dst: &mut [u8], shape: &[usize], itemsize: usize) {
     let n = shape.len();
     let total = shape.iter().try_fold(itemsize, |a, &d| a.checked_mul(d));
