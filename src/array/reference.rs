@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::data::NdArray;
 use super::decoded::{self, DecodeError};
-use super::error::ArrayError;
+use super::error::{ArrayError, to_usize};
 use super::mapped::{MapMode, MappedArray};
 use super::window::{self, Window};
 use crate::cache::{Cache, CacheError, PART_BYTES, PARTS_IN_FLIGHT};
@@ -549,14 +549,9 @@ impl ArrayRef {
                 .map_err(|e| self.data_error(e))?;
             return Ok((start..end, empty));
         }
-        let window_bytes = run
-            .checked_mul(columns)
-            .and_then(|n| usize::try_from(n).ok());
-        let Some(window_bytes) = window_bytes else {
-            return Err(self.data_error(ArrayError::TooBig(format!(
-                "{columns} columns of {run} bytes do not fit in memory here"
-            ))));
-        };
+        // No overflow: the window is at most the whole array, whose byte count was checked.
+        let window_bytes =
+            to_usize(run * columns, "the window's bytes").map_err(|e| self.data_error(e))?;
         // The runs of the window, column after column (Fortran order), each copied out of the
         // parts that hold it as they arrive; bytes between close runs are read and dropped.
         let merged = merge_runs(&runs, PART_BYTES);
@@ -683,11 +678,9 @@ fn read_local(
         read_parallel(&handle, meta.data_offset, filling.bytes_mut())?;
         return Ok(Ok(filling.finish()));
     }
-    let Ok(len) = usize::try_from(meta.nbytes) else {
-        return Ok(Err(ArrayError::TooBig(format!(
-            "{} bytes do not fit in memory here",
-            meta.nbytes
-        ))));
+    let len = match to_usize(meta.nbytes, "the array's bytes") {
+        Ok(len) => len,
+        Err(e) => return Ok(Err(e)),
     };
     let mut bytes = vec![0u8; len];
     super::data::advise_huge_pages(&bytes);
